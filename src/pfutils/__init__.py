@@ -1,0 +1,1 @@
+"""Polite Flamingo reproduction: every step of the method as small, tested modules."""

@@ -1,0 +1,59 @@
+"""Atomic writes of the artifacts stages hand to each other: datasets, JSON, CSV and text files.
+
+A stage killed mid-write must never leave a half-written artifact that looks complete to DVC or to the next
+stage, so everything is written beside its target under a temporary name and moved into place with one rename.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import datasets
+
+
+def _temporary_sibling(path: Path, is_dir: bool) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if is_dir:
+        return Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    return Path(name)
+
+
+def replace_dir(tmp: Path, path: Path) -> None:
+    """Move a finished directory into place; an older version is removed only after the new one is complete."""
+    if path.exists():
+        old = _temporary_sibling(path, is_dir=True)
+        os.rmdir(old)
+        os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old)
+    else:
+        os.replace(tmp, path)
+
+
+def save_dataset(ds: datasets.Dataset | datasets.DatasetDict, path: str | Path) -> Path:
+    path = Path(path)
+    tmp = _temporary_sibling(path, is_dir=True)
+    ds.save_to_disk(str(tmp))
+    replace_dir(tmp, path)
+    return path
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    path = Path(path)
+    tmp = _temporary_sibling(path, is_dir=False)
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return path
+
+
+def write_json(data, path: str | Path) -> Path:
+    return write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", path)
+
+
+def read_json(path: str | Path):
+    return json.loads(Path(path).read_text())

@@ -1,0 +1,38 @@
+"""Notebook hygiene and the notebook <-> DVC stage contract."""
+import json
+
+import yaml
+
+
+def _notebooks(root):
+    return sorted((root / "notebooks").glob("*.ipynb"))
+
+
+def test_notebooks_are_stripped_and_parameterised(root):
+    notebooks = _notebooks(root)
+    assert notebooks, "no notebooks found"
+    for path in notebooks:
+        nb = json.loads(path.read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell.get("outputs"), f"{path.name}: a code cell has outputs (strip them)"
+                assert cell.get("execution_count") is None, f"{path.name}: a code cell has an execution count"
+        tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(tagged) == 1, f"{path.name}: needs exactly one cell tagged 'parameters'"
+        assert "params_path" in "".join(tagged[0]["source"]), f"{path.name}: parameters cell must set params_path"
+
+
+def test_every_notebook_is_one_papermill_stage(root):
+    stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
+    by_notebook = {}
+    for name, stage in stages.items():
+        cmd = stage["cmd"]
+        assert cmd.startswith("papermill notebooks/"), f"stage {name} must run its notebook with papermill"
+        source, executed = cmd.split()[1:3]
+        assert executed == source.replace("notebooks/", "reports/notebooks/"), name
+        assert source in stage["deps"], f"stage {name} must depend on its notebook"
+        assert {executed: {"cache": False}} in stage["outs"], f"stage {name}: executed notebook as cache: false out"
+        assert stage.get("params"), f"stage {name} declares no params"
+        assert stage.get("metrics"), f"stage {name} registers no metrics"
+        by_notebook[source] = name
+    assert sorted(by_notebook) == [f"notebooks/{p.name}" for p in _notebooks(root)]

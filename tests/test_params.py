@@ -1,0 +1,66 @@
+"""The params schema: both profiles validate; every kind of bad value fails naming its key."""
+import copy
+
+import pytest
+import yaml
+
+from pfutils.params import ParamsError, load_params, validate
+from pfutils.profiles import deep_merge, profile_params, read_yaml
+
+
+@pytest.fixture
+def tiny(root) -> dict:
+    return yaml.safe_load((root / "params.yaml").read_text())
+
+
+def test_tiny_profile_validates(root):
+    params = load_params(root / "params.yaml")
+    assert params.toyworld.image_size % 3 == 0
+
+
+@pytest.mark.parametrize("profile", ["smoke"])
+def test_overlay_profiles_validate(root, profile):
+    merged = profile_params(profile, root / "params.yaml", root / "profiles")
+    validate(merged, profile)
+
+
+def _fails(raw: dict, *fragments: str) -> None:
+    with pytest.raises(ParamsError) as error:
+        validate(raw, "params.yaml")
+    for fragment in fragments:
+        assert fragment in str(error.value), str(error.value)
+
+
+def test_unknown_key_is_named(tiny):
+    bad = copy.deepcopy(tiny)
+    bad["toyworld"]["imagesize"] = 60
+    _fails(bad, "toyworld.imagesize", "unknown key")
+
+
+def test_wrong_type_is_named(tiny):
+    bad = copy.deepcopy(tiny)
+    bad["toyworld"]["max_objects"] = "many"
+    _fails(bad, "toyworld.max_objects", "'many'")
+
+
+def test_out_of_range_is_named(tiny):
+    bad = copy.deepcopy(tiny)
+    bad["toyworld"]["typo_rate"] = 1.5
+    _fails(bad, "toyworld.typo_rate", "less than or equal to 1")
+    bad = copy.deepcopy(tiny)
+    bad["toyworld"]["image_size"] = 64
+    _fails(bad, "toyworld.image_size", "multiple of 3")
+
+
+def test_unknown_dataset_and_missing_section_are_named(tiny):
+    bad = copy.deepcopy(tiny)
+    bad["sources"]["sizes"]["coco"] = {"train": 1}
+    _fails(bad, "sources.sizes", "coco")
+    bad = copy.deepcopy(tiny)
+    del bad["toyworld"]
+    _fails(bad, "toyworld: Field required")
+
+
+def test_deep_merge_only_overrides_given_keys():
+    merged = deep_merge({"a": {"b": 1, "c": 2}, "d": 3}, {"a": {"b": 5}})
+    assert merged == {"a": {"b": 5, "c": 2}, "d": 3}

@@ -1,0 +1,59 @@
+"""The whole chain through DVC on a fresh copy of the repository, with the `smoke` profile.
+
+Shows what the README promises: `dvc repro` runs every stage; a second `dvc repro` is a no-op; a changed
+parameter reruns only the stages downstream of it; `dvc metrics show` reads every stage's metrics.
+"""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pfutils.profiles import profile_params, write_yaml_atomic
+
+pytestmark = pytest.mark.slow
+
+
+def _run(cmd: list[str], cwd: Path) -> str:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    return done.stdout + done.stderr
+
+
+def _ran(output: str) -> set[str]:
+    return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")}
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory, request) -> Path:
+    """The working tree as a fresh clone would have it (tracked + new files, nothing ignored), smoke profile."""
+    root = Path(request.config.rootpath)
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=root,
+                           capture_output=True, text=True, check=True).stdout.split("\0")
+    target = tmp_path_factory.mktemp("clone")
+    for name in filter(None, files):
+        if (root / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, target / name)
+    write_yaml_atomic(profile_params("smoke", target / "params.yaml", target / "profiles"), target / "params.yaml")
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
+                ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "clone"]):
+        subprocess.run(cmd, cwd=target, check=True)
+    return target
+
+
+def test_repro_then_noop_then_only_downstream(clone):
+    first = _run(["dvc", "repro"], clone)
+    assert "sources" in _ran(first)
+    again = _run(["dvc", "repro"], clone)
+    assert _ran(again) == set(), f"second dvc repro was not a no-op:\n{again}"
+    params = (clone / "params.yaml").read_text()
+    (clone / "params.yaml").write_text(params.replace("vsr_like: {train: 0, val: 2, test: 3}",
+                                                      "vsr_like: {train: 0, val: 2, test: 4}"))
+    changed = _run(["dvc", "repro"], clone)
+    assert _ran(changed) == {"sources"}
+    metrics = _run(["dvc", "metrics", "show"], clone)
+    assert "reports/metrics/00_sources.json" in metrics

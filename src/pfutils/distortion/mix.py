@@ -1,0 +1,117 @@
+"""Mixing the three distortion strategies into one training set for the rewriter (Section 3.1, Appendix B).
+
+The paper's 255k samples: LLM-instructed distortion of 113k LLaVA (multi-modal) and 76k UltraChat/ShareGPT
+(text-only) samples, random augmentations of 77k LLaVA samples, captions & boxes of 14k LLaVA-detailed
+samples. So text-only samples are always LLM-distorted, and multi-modal samples are split llm : augment :
+boxes = 113 : 77 : 14, where `boxes` can only go to samples that have captions and boxes. (Those numbers add
+up to 280k, not 255k; Appendix B says 133k for the first; only the ratio is used here. How many text-only
+samples come in is the sources stage's choice.)
+
+`assign_strategies` fixes the strategy of every sample from flags and a seed; `distort_records` then builds
+the distorted records, rejects included (with `reject_reason`), so the caller keeps them apart and loses none.
+"""
+from __future__ import annotations
+
+import math
+import random
+from typing import Mapping, Sequence
+
+from tqdm.auto import tqdm
+
+from .augment import augment_text
+from .boxes import distort_with_boxes
+from .distorter import Distorter, Distortion, input_problem
+
+STRATEGIES = ("llm", "augment", "boxes")
+PAPER_MULTIMODAL_WEIGHTS = {"llm": 113_000, "augment": 77_000, "boxes": 14_000}
+
+
+def has_captions_and_boxes(record: Mapping) -> bool:
+    """Whether a polite record can be distorted by retrieving its captions and boxes."""
+    return bool(record.get("captions")) and bool(record.get("boxes"))
+
+
+def normalised_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """Weights over STRATEGIES summing to 1 (missing ones are 0); a bad value fails naming the key."""
+    unknown = set(weights) - set(STRATEGIES)
+    if unknown:
+        raise ValueError(f"distortion.mix.multimodal: unknown strategies {sorted(unknown)}; allowed {STRATEGIES}")
+    values = {s: float(weights.get(s, 0.0)) for s in STRATEGIES}
+    if any(not math.isfinite(v) or v < 0 for v in values.values()) or sum(values.values()) <= 0:
+        raise ValueError(f"distortion.mix.multimodal: weights must be >= 0 with a positive sum, got {dict(weights)}")
+    total = sum(values.values())
+    return {s: v / total for s, v in values.items()}
+
+
+def assign_strategies(multimodal: Sequence[bool], boxes_ok: Sequence[bool],
+                      multimodal_weights: Mapping[str, float] = PAPER_MULTIMODAL_WEIGHTS,
+                      seed: int = 0) -> list[str]:
+    """The strategy of every sample ("llm", "augment" or "boxes"), deterministic from `seed`.
+
+    Text-only samples get "llm". Among the multi-modal ones, round(w_boxes * n) samples drawn from those
+    with `boxes_ok` get "boxes" (all of them if there are fewer), and the others are split between "llm" and
+    "augment" in the ratio of their weights. Counts are exact (quotas, not coin flips), so the proportions
+    hold for small sets too; when the eligible samples run short of the boxes quota, the shortfall goes to
+    llm and augment.
+    """
+    if len(multimodal) != len(boxes_ok):
+        raise ValueError(f"multimodal and boxes_ok differ in length: {len(multimodal)} != {len(boxes_ok)}")
+    weights = normalised_weights(multimodal_weights)
+    rng = random.Random(seed)
+    mm = [i for i, flag in enumerate(multimodal) if flag]
+    eligible = [i for i in mm if boxes_ok[i]]
+    boxes = set(rng.sample(eligible, min(round(weights["boxes"] * len(mm)), len(eligible))))
+    rest = [i for i in mm if i not in boxes]
+    llm_or_augment = weights["llm"] + weights["augment"]
+    augment_share = weights["augment"] / llm_or_augment if llm_or_augment > 0 else 0.0
+    augment = set(rng.sample(rest, round(augment_share * len(rest))))
+    return ["boxes" if i in boxes else "augment" if i in augment else "llm" for i in range(len(multimodal))]
+
+
+def distorted_record(record: Mapping, strategy: str, distortion: Distortion) -> dict:
+    """The stored form of one distortion (the schema of the distorted-pairs dataset)."""
+    return {
+        "id": f"{record.get('id')}:{strategy}",
+        "source_id": str(record.get("id")),
+        "strategy": strategy,
+        "command": distortion.command,
+        "operations": list(distortion.operations),
+        "instruction": record.get("instruction"),
+        "original": record.get("response"),
+        "distorted": distortion.text,
+        "reject_reason": distortion.reject_reason,
+    }
+
+
+def distort_records(records: Sequence[Mapping], strategies: Sequence[str], distorter: Distorter,
+                    seed: int = 0, chunk_size: int = 256, progress: bool = True) -> list[dict]:
+    """One distorted record per polite record (`id`, `instruction`, `response`, maybe `captions`/`boxes`).
+
+    LLM drafts come from `distorter` in chunks of `chunk_size`, with one rng seeded from `seed` for all of
+    them (same records, seed and chunk size: same drafts); augmentations are seeded per sample from
+    (`seed`, record id). Rejected samples are returned too, with a non-empty `reject_reason`.
+    """
+    if len(records) != len(strategies):
+        raise ValueError(f"records and strategies differ in length: {len(records)} != {len(strategies)}")
+    bad = set(strategies) - set(STRATEGIES)
+    if bad:
+        raise ValueError(f"unknown strategies {sorted(bad)}; allowed {STRATEGIES}")
+    results: list[Distortion | None] = [None] * len(records)
+    llm = []
+    for i, (record, strategy) in enumerate(zip(records, strategies)):
+        problem = input_problem(record.get("instruction"), record.get("response"))
+        if problem:
+            results[i] = Distortion.rejected(problem)
+        elif strategy == "augment":
+            results[i] = augment_text(record["response"], seed=f"{seed}:{record.get('id')}")
+        elif strategy == "boxes":
+            results[i] = distort_with_boxes(record.get("captions"), record.get("boxes"))
+        else:
+            llm.append(i)
+    rng = random.Random(f"{seed}:llm")
+    for start in tqdm(range(0, len(llm), chunk_size), desc="LLM-instructed distortion", disable=not progress):
+        chunk = llm[start:start + chunk_size]
+        pairs = [(records[i]["instruction"], records[i]["response"]) for i in chunk]
+        for i, distortion in zip(chunk, distorter.distort(pairs, rng)):
+            results[i] = distortion
+    return [distorted_record(r, s, d) for r, s, d in zip(records, strategies, results)]

@@ -1,0 +1,236 @@
+"""The Flamingo: open_clip vision tower -> perceiver resampler -> gated cross-attention inside a Hugging Face LM.
+
+The LM is left exactly as Hugging Face built it: same class, same module tree, same state-dict names, so a standard
+peft adapter (e.g. Guanaco's LoRA) loads onto it unchanged. The gated cross-attention blocks live on this module
+(`gated_cross_attn_layers.{i}`, i = index of the decoder layer they precede, as OpenFlamingo v1 names them) and
+run through forward pre-hooks:
+
+- a pre-hook on the LM's decoder stack reads each forward's `input_ids` and works out which image every token may
+  attend to (`media.py`), continuing the count of `<image>` tokens across cached decoding steps;
+- a pre-hook on every n-th decoder layer adds the gated cross-attention to that layer's input hidden states.
+
+The image latents of the current call are held on this module: `forward` and `generate` set them and clear them
+when they return (Hugging Face `generate()` rejects unknown keyword arguments, so they cannot be passed through).
+Transformers checkpoints a decoder layer's `forward`, not its hooks, so gradient checkpointing never re-runs the
+cross-attention after the latents are cleared. Call the Flamingo, not its `lang_encoder`: called alone, the LM
+runs as on a text-only batch (cross-attention terms zero, gated FFNs still applied).
+"""
+
+from functools import partial
+
+import torch
+from peft import PeftModel
+from torch import nn
+from transformers import PreTrainedModel
+from transformers.modeling_outputs import CausalLMOutputWithPast
+
+from pfutils.model.config import FlamingoConfig
+from pfutils.model.cross_attention import GatedCrossAttentionBlock
+from pfutils.model.media import image_positions, media_attention_mask
+from pfutils.model.perceiver import PerceiverResampler
+
+
+def cross_attention_layer_indices(num_layers: int, every_n: int) -> list[int]:
+    """Decoder layers preceded by a gated cross-attention block: every n-th, counting from 1 (OpenFlamingo)."""
+    indices = [i for i in range(num_layers) if (i + 1) % every_n == 0]
+    if not indices:
+        raise ValueError(f"cross_attn_every_n_layers={every_n} places no block in a {num_layers}-layer LM")
+    return indices
+
+
+def position_ids_from_mask(attention_mask: torch.Tensor) -> torch.Tensor:
+    """Positions counted over real tokens only, as `generate()` does, so left padding does not shift them."""
+    return (attention_mask.long().cumsum(-1) - 1).masked_fill(attention_mask == 0, 0)
+
+
+class Flamingo(nn.Module):
+    """OpenFlamingo-v1-style model; see the module docstring for how the LM is extended without being changed."""
+
+    def __init__(
+        self,
+        vision_encoder: nn.Module,
+        lang_encoder: PreTrainedModel,
+        media_token_id: int,
+        eoc_token_id: int,
+        config: FlamingoConfig,
+    ):
+        """`vision_encoder` is an open_clip VisionTransformer (`clip.visual`); it is switched to also return its
+        patch tokens (`output_tokens = True`), so do not reuse it as the image tower of a CLIP model afterwards."""
+        super().__init__()
+        if not hasattr(vision_encoder, "output_tokens") or getattr(vision_encoder, "attn_pool", None) is not None:
+            raise TypeError("vision_encoder must be an open_clip VisionTransformer without attentional pooling")
+        self.config = config
+        self.media_token_id = media_token_id
+        self.eoc_token_id = eoc_token_id
+        vision_encoder.output_tokens = True
+        self.vision_encoder = vision_encoder
+        vis_dim = vision_encoder.transformer.width
+        self.perceiver = PerceiverResampler(dim=vis_dim, **config.perceiver.model_dump())
+        self.lang_encoder = lang_encoder
+        decoder = lang_encoder.get_decoder()
+        layers = decoder.layers
+        indices = cross_attention_layer_indices(len(layers), config.cross_attn_every_n_layers)
+        self.gated_cross_attn_layers = nn.ModuleDict(
+            {
+                str(i): GatedCrossAttentionBlock(
+                    dim=lang_encoder.config.hidden_size, dim_visual=vis_dim, **config.xattn.model_dump()
+                )
+                for i in indices
+            }
+        )
+        self._clear_media()
+        decoder.register_forward_pre_hook(self._locate_media, with_kwargs=True)
+        for i in indices:
+            layers[i].register_forward_pre_hook(partial(self._cross_attend, str(i)), with_kwargs=True)
+
+    @property
+    def base_lm(self) -> PreTrainedModel:
+        """The Hugging Face LM itself, whether or not a peft adapter wraps it."""
+        if isinstance(self.lang_encoder, PeftModel):
+            return self.lang_encoder.get_base_model()
+        return self.lang_encoder
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        return tuple(self.vision_encoder.image_size)
+
+    def media_latents(self, images: torch.Tensor, image_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Perceiver latents (B, N, num_latents, vis_dim) of images (B, N, 3, H, W); padded slots stay zero.
+
+        `image_mask` (B, N) marks real images, which must come first in each row (default: all real).
+        """
+        return self._encode_images(images, self._present_images(images, image_mask))
+
+    def _encode_images(self, images: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
+        """Padded slots never go through the vision tower; it runs without gradients unless it is trained."""
+        tower_param = next(self.vision_encoder.parameters())
+        pixels = images[present].to(device=tower_param.device, dtype=tower_param.dtype)
+        latents = self.perceiver.latents.new_zeros(*present.shape, *self.perceiver.latents.shape)
+        if pixels.shape[0] == 0:
+            return latents
+        tower_trains = any(p.requires_grad for p in self.vision_encoder.parameters())
+        with torch.set_grad_enabled(torch.is_grad_enabled() and tower_trains):
+            _, tokens = self.vision_encoder(pixels)
+        latents[present.to(latents.device)] = self.perceiver(tokens.to(latents.dtype))
+        return latents
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        images: torch.Tensor | None = None,
+        image_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+    ) -> CausalLMOutputWithPast:
+        """Logits and, with `labels`, the shifted cross-entropy (-100 ignored) of the LM.
+
+        Position ids are computed from `attention_mask`, so left- and right-padded batches give every sample the
+        logits it gets alone. `images=None` runs a text-only batch.
+        """
+        self._set_media(images, image_mask)
+        position_ids = None if attention_mask is None else position_ids_from_mask(attention_mask)
+        try:
+            return self.lang_encoder(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                position_ids=position_ids,
+                labels=labels,
+                use_cache=False,
+            )
+        finally:
+            self._clear_media()
+
+    @torch.no_grad()
+    def generate(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        images: torch.Tensor | None = None,
+        image_mask: torch.Tensor | None = None,
+        **generate_kwargs,
+    ) -> torch.Tensor:
+        """Hugging Face `generate()` (KV cache, any decoding options) with the images held for its forwards.
+
+        Prompts must be LEFT-padded. Returns prompt + new tokens, as `generate()` does. Beam search and
+        `num_return_sequences` repeat each prompt's rows; its latents follow. `<image>` is never generated (no
+        image exists for it): it is added to `suppress_tokens`.
+        """
+        suppress = [*(generate_kwargs.pop("suppress_tokens", None) or []), self.media_token_id]
+        self._set_media(images, image_mask)
+        try:
+            return self.lang_encoder.generate(
+                input_ids=input_ids, attention_mask=attention_mask, suppress_tokens=suppress, **generate_kwargs
+            )
+        finally:
+            self._clear_media()
+
+    def _present_images(self, images: torch.Tensor, image_mask: torch.Tensor | None) -> torch.Tensor:
+        """(B, N) bool of real image slots, checked to be each row's first slots."""
+        if images.ndim != 5:
+            raise ValueError(f"images must be (batch, images, 3, height, width), got shape {tuple(images.shape)}")
+        batch, slots = images.shape[:2]
+        if image_mask is None:
+            return torch.ones(batch, slots, dtype=torch.bool, device=images.device)
+        present = image_mask.to(device=images.device, dtype=torch.bool)
+        if present.shape != (batch, slots):
+            raise ValueError(f"image_mask must be (batch, images) = {(batch, slots)}, got {tuple(present.shape)}")
+        first_slots = torch.arange(slots, device=images.device) < present.sum(dim=1, keepdim=True)
+        if not torch.equal(present, first_slots):
+            raise ValueError("image_mask must mark each sample's real images in its first slots")
+        return present
+
+    def _set_media(self, images: torch.Tensor | None, image_mask: torch.Tensor | None) -> None:
+        self._clear_media()
+        if images is None:
+            return
+        present = self._present_images(images, image_mask)
+        self._latents = self._encode_images(images, present)
+        self._num_images = present.sum(dim=1).to(self._latents.device)
+
+    def _clear_media(self) -> None:
+        self._latents = None  # (B, N, n, d) latents of the current call's images, or None for text only
+        self._num_images = None  # (B,) real images per sample
+        self._row_latents = None  # the latents repeated for the rows the LM actually runs (beams, samples)
+        self._row_num_images = None
+        self._images_seen = None  # (rows,) `<image>` tokens so far, carried across cached decoding steps
+        self._media_mask = None  # (rows, T, N) for the tokens of the current forward
+
+    def _locate_media(self, decoder: nn.Module, args: tuple, kwargs: dict) -> None:
+        """Pre-hook of the decoder stack: which image each token of this forward may attend to."""
+        input_ids = kwargs.get("input_ids", args[0] if args else None)
+        if input_ids is None:
+            raise ValueError("Flamingo needs input_ids (not inputs_embeds) to locate <image> tokens")
+        rows = input_ids.shape[0]
+        cache = kwargs.get("cache", kwargs.get("past_key_values"))
+        continuing = cache is not None and cache.get_seq_length() > 0
+        if not continuing:
+            self._row_latents, self._row_num_images = self._media_for_rows(rows, input_ids.device)
+            self._images_seen = torch.zeros(rows, dtype=torch.long, device=input_ids.device)
+        positions = image_positions(input_ids, self.media_token_id, self._images_seen)
+        self._images_seen = positions[:, -1]
+        num_slots = 0 if self._row_latents is None else self._row_latents.shape[1]
+        self._media_mask = media_attention_mask(
+            positions, self._row_num_images, num_slots, self.config.only_attend_immediate_media
+        )
+
+    def _media_for_rows(self, rows: int, device: torch.device) -> tuple[torch.Tensor | None, torch.Tensor]:
+        """The current latents for `rows` LM rows: `generate()` repeats each prompt consecutively (beams,
+        returned sequences), so the latents are repeated the same way."""
+        if self._latents is None:
+            return None, torch.zeros(rows, dtype=torch.long, device=device)
+        batch = self._latents.shape[0]
+        if rows % batch:
+            raise ValueError(f"the LM runs {rows} rows for a batch of {batch} samples with images")
+        repeats = rows // batch
+        return (
+            self._latents.repeat_interleave(repeats, dim=0),
+            self._num_images.to(device).repeat_interleave(repeats, dim=0),
+        )
+
+    def _cross_attend(self, key: str, layer: nn.Module, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        """Pre-hook of a decoder layer: its input hidden states go through the gated cross-attention first."""
+        block = self.gated_cross_attn_layers[key]
+        if args:
+            return (block(args[0], self._row_latents, self._media_mask), *args[1:]), kwargs
+        kwargs["hidden_states"] = block(kwargs["hidden_states"], self._row_latents, self._media_mask)
+        return args, kwargs

@@ -1,0 +1,63 @@
+"""Batched generation over many prompts: left-padded batches through `Flamingo.generate` (KV cache).
+
+The original authors' inference helper decodes one prompt at a time; batching the prompts gives the same greedy
+outputs (position ids follow the attention mask, padded image slots are never attended) many times faster.
+"""
+
+from collections.abc import Sequence
+
+import torch
+from transformers import BatchEncoding, PreTrainedTokenizerBase
+
+from pfutils.model.flamingo import Flamingo
+
+
+def left_padded_prompts(tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], device) -> BatchEncoding:
+    """input_ids and attention_mask, padded on the left (generation appends on the right); special tokens (e.g.
+    LLaMA's BOS) are added as the tokenizer does by default, as in the original authors' inference code."""
+    return tokenizer(list(prompts), padding=True, padding_side="left", return_tensors="pt").to(device)
+
+
+def new_tokens(sequences: torch.Tensor, prompt_length: int, eos_token_ids: Sequence[int]) -> list[list[int]]:
+    """Each row's generated tokens, cut before its first end-of-sequence token (what follows is padding)."""
+    rows = []
+    for row in sequences[:, prompt_length:].tolist():
+        end = next((i for i, token in enumerate(row) if token in eos_token_ids), len(row))
+        rows.append(row[:end])
+    return rows
+
+
+def generate_tokens(
+    model: Flamingo,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    images: torch.Tensor | None = None,
+    image_mask: torch.Tensor | None = None,
+    batch_size: int = 32,
+    **generate_kwargs,
+) -> list[list[int]]:
+    """New tokens for every prompt (one list per returned sequence, in order), `batch_size` prompts at a time.
+
+    `images` (P, N, 3, H, W) and `image_mask` (P, N) hold prompt i's images in row i. Default stop and pad
+    tokens are the tokenizer's eos and pad.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    generate_kwargs.setdefault("eos_token_id", tokenizer.eos_token_id)
+    generate_kwargs.setdefault("pad_token_id", tokenizer.pad_token_id)
+    eos = generate_kwargs["eos_token_id"]
+    eos_token_ids = list(eos) if isinstance(eos, (list, tuple)) else [eos]
+    device = next(model.parameters()).device
+    outputs: list[list[int]] = []
+    for start in range(0, len(prompts), batch_size):
+        stop = start + batch_size
+        batch = left_padded_prompts(tokenizer, prompts[start:stop], device)
+        sequences = model.generate(
+            batch["input_ids"],
+            batch["attention_mask"],
+            images=None if images is None else images[start:stop],
+            image_mask=None if image_mask is None else image_mask[start:stop],
+            **generate_kwargs,
+        )
+        outputs.extend(new_tokens(sequences, batch["input_ids"].shape[1], eos_token_ids))
+    return outputs

@@ -1,0 +1,109 @@
+"""Loading OpenFlamingo-v1-format weights: OpenFlamingo-9B and the original Polite/Clever Flamingo checkpoints.
+
+OpenFlamingo v1 wraps every decoder layer in a `FlamingoLayer` and registers each gated cross-attention block
+twice, so its state dicts use these names (ours on the right):
+
+    perceiver.*                                               perceiver.*
+    lang_encoder.gated_cross_attn_layers.{i}.*                gated_cross_attn_layers.{i}.*  (i: decoder layer)
+    lang_encoder.model.layers.{i}.gated_cross_attn_layer.*    the same tensors again: checked equal, dropped
+    lang_encoder.model.layers.{i}.decoder_layer.*             lang_encoder.model.layers.{i}.*
+    lang_encoder.* (embed_tokens, norm, lm_head)              lang_encoder.*
+    vision_encoder.visual.*                                   vision_encoder.*
+    vision_encoder.* (CLIP's text tower)                      dropped: this model keeps only the vision tower
+    ...rotary_emb.inv_freq (older transformers)               dropped: recomputed from the LM config
+
+Released checkpoints hold only what was trained (perceiver, XATTN, input embeddings); everything else comes from
+the towers' own weights. The perceiver and XATTN must all be present; any unknown key, or any tensor whose shape
+differs from the model's (e.g. an embedding matrix of another vocabulary size), fails naming the keys.
+
+Behaviour note: the OpenFlamingo v1.0 code that the original Polite Flamingo repository ships (its
+`FlamingoLayer` hard-codes `attend_previous=False`, and `MaskedCrossAttention` then adds 1 to the image count of
+every non-`<image>` token) makes text attend to the *following* image, with only `<image>` tokens seeing their
+own. This model implements the paper's rule (latest preceding image), so mapped-in v1 weights do not run under
+exactly the masking they were trained with.
+"""
+
+import re
+from pathlib import Path
+
+import torch
+from peft import PeftModel
+from safetensors.torch import load_file
+
+from pfutils.model.flamingo import Flamingo
+
+ROTARY = "rotary_emb.inv_freq"
+
+
+def map_openflamingo_state_dict(
+    state_dict: dict[str, torch.Tensor],
+) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """(tensors under this model's names, {dropped v1 key: why}); unknown keys pass through unrenamed, so loading
+    reports them as unexpected."""
+    mapped: dict[str, torch.Tensor] = {}
+    dropped: dict[str, str] = {}
+    aliases: dict[str, tuple[str, torch.Tensor]] = {}
+    for key, value in state_dict.items():
+        key = key.removeprefix("module.")
+        if key.endswith(ROTARY):
+            dropped[key] = "rotary inverse frequencies are recomputed from the LM config"
+        elif match := re.fullmatch(r"lang_encoder\.model\.layers\.(\d+)\.gated_cross_attn_layer\.(.+)", key):
+            aliases[f"gated_cross_attn_layers.{match[1]}.{match[2]}"] = (key, value)
+        elif match := re.fullmatch(r"lang_encoder\.gated_cross_attn_layers\.(\d+)\.(.+)", key):
+            mapped[f"gated_cross_attn_layers.{match[1]}.{match[2]}"] = value
+        elif match := re.fullmatch(r"lang_encoder\.model\.layers\.(\d+)\.decoder_layer\.(.+)", key):
+            mapped[f"lang_encoder.model.layers.{match[1]}.{match[2]}"] = value
+        elif key.startswith("vision_encoder.visual."):
+            mapped["vision_encoder." + key.removeprefix("vision_encoder.visual.")] = value
+        elif key.startswith("vision_encoder."):
+            dropped[key] = "CLIP text tower: this model keeps only the vision tower"
+        else:
+            mapped[key] = value
+    for name, (key, value) in aliases.items():
+        if name not in mapped:
+            mapped[name] = value
+        elif not torch.equal(mapped[name], value):
+            raise ValueError(f"{key} and lang_encoder.{name} should be the same tensor but differ")
+        else:
+            dropped[key] = f"second name of {name} in OpenFlamingo v1"
+    return mapped, dropped
+
+
+def load_openflamingo_state_dict(model: Flamingo, state_dict: dict[str, torch.Tensor]) -> dict:
+    """Copies an OpenFlamingo-v1-format state dict into the model and reports what went where:
+    {"loaded": [our names], "dropped": {v1 key: why}, "not_in_checkpoint": [our names left as they were]}.
+
+    Load before attaching LoRA: the names are those of the bare LM.
+    """
+    if isinstance(model.lang_encoder, PeftModel):
+        raise ValueError("load OpenFlamingo weights before attaching a LoRA adapter")
+    mapped, dropped = map_openflamingo_state_dict(state_dict)
+    targets = model.state_dict()
+    required = {name for name in targets if name.startswith(("perceiver.", "gated_cross_attn_layers."))}
+    missing = sorted(required - set(mapped))
+    unexpected = sorted(set(mapped) - set(targets))
+    mis_shaped = [
+        f"{name}: {tuple(mapped[name].shape)} in checkpoint, {tuple(targets[name].shape)} in model"
+        for name in sorted(set(mapped) & set(targets))
+        if mapped[name].shape != targets[name].shape
+    ]
+    if missing or unexpected or mis_shaped:
+        raise ValueError(
+            f"OpenFlamingo state dict does not fit: missing {missing}, unexpected {unexpected}, shapes {mis_shaped}"
+        )
+    with torch.no_grad():
+        for name, value in mapped.items():
+            targets[name].copy_(value)
+    return {"loaded": sorted(mapped), "dropped": dropped, "not_in_checkpoint": sorted(set(targets) - set(mapped))}
+
+
+def load_openflamingo_checkpoint(model: Flamingo, path: str | Path) -> dict:
+    """`load_openflamingo_state_dict` from a file: safetensors, or a `.pt` read with `weights_only=True` only
+    (a training checkpoint's `model_state_dict` entry is used when present)."""
+    path = Path(path)
+    if path.suffix == ".safetensors":
+        state_dict = load_file(path)
+    else:
+        state_dict = torch.load(path, map_location="cpu", weights_only=True)
+        state_dict = state_dict.get("model_state_dict", state_dict)
+    return load_openflamingo_state_dict(model, state_dict)

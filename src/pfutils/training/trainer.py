@@ -1,0 +1,181 @@
+"""The training loop of every stage: `accelerate` for devices and processes, resumable, deterministic.
+
+- One optimizer step consumes one global batch of `batch_size` examples, split into micro-batches of
+  `micro_batch_size` that are dealt round-robin to the processes (under `accelerate launch` or `torchrun`: any
+  number of GPUs or CPU processes). The loss is the token-mean over the whole global batch and the gradients of
+  the trainable tensors are summed across processes in one flat all-reduce, so 1 process and N processes
+  compute the same update. (Summing by hand rather than wrapping in DDP keeps batches that never touch the
+  trainable set, e.g. text-only ones for the perceiver, free of DDP's unused-parameter rules.)
+- Example order is a seeded permutation per epoch and every step reseeds torch from (seed, step, rank), so a run
+  that is killed and resumed from its last checkpoint ends with the same weights as one that never stopped.
+- Checkpoints hold only the trainable tensors, the optimizer, the schedule and the progress, written atomically
+  to `work_dir`; they are resumed only if the run's fingerprint (config + data) matches, and removed at the end.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import shutil
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from accelerate import Accelerator
+from pydantic import BaseModel, ConfigDict, Field
+from safetensors.torch import load_file, save_file
+from tqdm.auto import tqdm
+
+from ..model.trainable import set_trainable
+from ..storage import replace_dir, write_json
+from .collate import collate
+from .examples import IGNORE
+
+
+class TrainConfig(BaseModel):
+    """Hyper-parameters of one training run (Table 4 of the paper in the paper profile)."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    trainable: str = Field(description="named trainable set, e.g. lora, perceiver_xattn, perceiver_xattn+vit")
+    epochs: int = Field(ge=1, le=1000)
+    lr: float = Field(gt=0, le=1.0)
+    batch_size: int = Field(ge=1, le=1_000_000, description="examples per optimizer step (all processes)")
+    micro_batch_size: int = Field(ge=1, le=4096, description="examples per forward pass on one process")
+    context_length: int = Field(ge=8, le=1_000_000, description="longest example in tokens; longer ones are rejected")
+    warmup_ratio: float = Field(ge=0, le=1)
+    weight_decay: float = Field(ge=0, le=10)
+    max_grad_norm: float = Field(gt=0, le=1e6)
+    save_every: int = Field(ge=1, le=1_000_000, description="optimizer steps between resumable checkpoints")
+
+
+def _fingerprint(config: TrainConfig, examples: list[dict], seed: int) -> str:
+    digest = hashlib.sha256(json.dumps([config.model_dump(), seed], sort_keys=True).encode())
+    for e in examples:
+        digest.update(json.dumps([e["input_ids"], e["labels"], len(e["images"])]).encode())
+    return digest.hexdigest()[:16]
+
+
+def _schedule(total_steps: int, warmup_steps: int):
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        return 0.5 * (1 + math.cos(math.pi * (step - warmup_steps) / max(1, total_steps - warmup_steps)))
+    return factor
+
+
+def global_batches(n_examples: int, batch_size: int, epoch: int, seed: int) -> list[list[int]]:
+    order = list(range(n_examples))
+    random.Random(f"{seed}/epoch/{epoch}").shuffle(order)
+    return [order[i:i + batch_size] for i in range(0, n_examples, batch_size)]
+
+
+def rank_micro_batches(batch: list[int], micro: int, rank: int, world: int) -> list[list[int]]:
+    """This process's share of a global batch: every `world`-th micro-batch, starting at `rank`."""
+    return [batch[i:i + micro] for i in range(0, len(batch), micro)][rank::world]
+
+
+def _sum_gradients_across_processes(accelerator: Accelerator, params: list[torch.nn.Parameter]) -> None:
+    if accelerator.num_processes == 1:
+        return
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+    flat = accelerator.reduce(torch.cat([g.flatten() for g in grads]), reduction="sum")
+    offset = 0
+    for p, g in zip(params, grads):
+        p.grad = flat[offset:offset + g.numel()].view_as(g).clone()
+        offset += g.numel()
+
+
+def _token_loss_sum(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), labels[:, 1:].flatten(), ignore_index=IGNORE,
+                           reduction="sum")
+
+
+def _save_checkpoint(work_dir: Path, model, optimizer, scheduler, progress: dict) -> None:
+    tmp = work_dir.parent / f".{work_dir.name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    trainable = {n: p.detach().cpu().contiguous() for n, p in model.named_parameters() if p.requires_grad}
+    save_file(trainable, str(tmp / "trainable.safetensors"))
+    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, tmp / "optimizer.pt")
+    write_json(progress, tmp / "progress.json")
+    replace_dir(tmp, work_dir)
+
+
+def _load_checkpoint(work_dir: Path, model, optimizer, scheduler) -> dict:
+    tensors = load_file(str(work_dir / "trainable.safetensors"))
+    params = dict(model.named_parameters())
+    for name, tensor in tensors.items():
+        params[name].data.copy_(tensor)
+    state = torch.load(work_dir / "optimizer.pt", weights_only=True)
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    return json.loads((work_dir / "progress.json").read_text())
+
+
+def train(model, tokenizer, examples: list[dict], config: TrainConfig, work_dir: str | Path, seed: int,
+          transform, name: str = "train", stop_after: int | None = None) -> tuple[object, list[dict]]:
+    """Trains `config.trainable` of `model` on `examples`; returns (model, loss curve rows).
+
+    `stop_after` ends the run after that many optimizer steps as if killed (its checkpoint stays), for tests.
+    """
+    work_dir = Path(work_dir)
+    accelerator = Accelerator(cpu=not torch.cuda.is_available(),
+                              mixed_precision="bf16" if torch.cuda.is_available() else "no")
+    set_trainable(model, config.trainable)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    batches_per_epoch = math.ceil(len(examples) / config.batch_size)
+    total = batches_per_epoch * config.epochs
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(total, round(config.warmup_ratio * total)))
+    fingerprint = _fingerprint(config, examples, seed)
+    progress = {"fingerprint": fingerprint, "step": 0, "curve": []}
+    if (work_dir / "progress.json").exists():
+        saved = json.loads((work_dir / "progress.json").read_text())
+        if saved["fingerprint"] == fingerprint:
+            progress = _load_checkpoint(work_dir, model, optimizer, scheduler)
+            accelerator.print(f"{name}: resumed at step {progress['step']} of {total}")
+    model = model.to(accelerator.device)
+    rank, world = accelerator.process_index, accelerator.num_processes
+    pad = tokenizer.pad_token_id
+    bar = tqdm(total=total, initial=progress["step"], desc=name, disable=not accelerator.is_main_process,
+               mininterval=10)
+    for step in range(progress["step"], total):
+        epoch, index = divmod(step, batches_per_epoch)
+        batch = global_batches(len(examples), config.batch_size, epoch, seed)[index]
+        n_tokens = sum(sum(label != IGNORE for label in examples[i]["labels"][1:]) for i in batch)
+        torch.manual_seed(hash((seed, step, rank)) % 2**31)
+        total_loss = torch.zeros((), device=accelerator.device)
+        for indices in rank_micro_batches(batch, config.micro_batch_size, rank, world):
+            inputs = {key: value.to(accelerator.device) for key, value in
+                      collate([examples[i] for i in indices], pad, transform).items()}
+            labels = inputs.pop("labels")
+            with accelerator.autocast():
+                loss = _token_loss_sum(model(**inputs).logits, labels) / max(n_tokens, 1)
+            if loss.requires_grad:  # a text-only batch never reaches the perceiver or the XATTN
+                loss.backward()
+            total_loss += loss.detach()
+        _sum_gradients_across_processes(accelerator, params)
+        torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        step_loss = accelerator.reduce(total_loss, reduction="sum").item()
+        progress["curve"].append({"run": name, "step": step + 1, "loss": round(step_loss, 5),
+                                  "lr": scheduler.get_last_lr()[0]})
+        progress["step"] = step + 1
+        bar.update(1)
+        done = step + 1 == total
+        if accelerator.is_main_process and not done and ((step + 1) % config.save_every == 0
+                                                         or (stop_after and step + 1 == stop_after)):
+            _save_checkpoint(work_dir, model, optimizer, scheduler, progress)
+        accelerator.wait_for_everyone()
+        if stop_after and step + 1 == stop_after and not done:
+            break
+    bar.close()
+    model.eval()
+    if progress["step"] == total and accelerator.is_main_process:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    return model, progress["curve"]
+

@@ -1,0 +1,76 @@
+"""Training: loss masks, the split of global batches over processes, kill-and-resume, and 2-process DDP."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from model_fixtures import one_torch_thread, tiny_tokenizer  # noqa: F401
+from pfutils.training.examples import IGNORE, Segment, supervised_example, tokenize_segments
+from pfutils.training.trainer import global_batches, rank_micro_batches
+
+HERE = Path(__file__).parent
+
+
+def test_loss_mask_covers_exactly_each_response_and_its_eos():
+    tok = tiny_tokenizer()
+    segments = [Segment("w1 w2 w3", False), Segment("w4 w5", True), Segment("w6", False), Segment("w7", True)]
+    ids, labels = tokenize_segments(tok, segments)
+    eos = tok.eos_token_id
+    assert tok.convert_ids_to_tokens(ids) == ["w1", "w2", "w3", "w4", "w5", "</s>", "w6", "w7", "</s>"]
+    assert labels == [IGNORE] * 3 + ids[3:6] + [IGNORE] + [ids[7], eos]
+    assert supervised_example(tok, segments, [], max_length=8) is None, "over-long examples are rejected, not cut"
+
+
+def test_global_batches_are_dealt_to_processes_without_loss_or_overlap():
+    batches = global_batches(10, 4, epoch=0, seed=1)
+    assert sorted(i for b in batches for i in b) == list(range(10))
+    assert global_batches(10, 4, epoch=0, seed=1) == batches != global_batches(10, 4, epoch=1, seed=1)
+    for batch in batches:
+        shares = [rank_micro_batches(batch, 1, rank, 3) for rank in range(3)]
+        assert sorted(i for share in shares for chunk in share for i in chunk) == sorted(batch)
+
+
+def _run_in_process(tmp_path: Path, name: str, stop_after=None) -> dict:
+    sys.path.insert(0, str(HERE))
+    from training_run import run
+    out = tmp_path / f"{name}.safetensors"
+    result = run(str(out), str(tmp_path / f"{name}-work"), stop_after)
+    return {"tensors": load_file(str(out)), **result}
+
+
+def test_training_lowers_the_loss_and_touches_only_the_trainable_set(tmp_path):
+    result = _run_in_process(tmp_path, "plain")
+    losses = [row["loss"] for row in result["curve"]]
+    assert len(losses) == 4 and losses[-1] < losses[0]
+    assert result["tensors"] and all(n.startswith(("perceiver.", "gated_cross_attn_layers.")) for n in result["tensors"])
+    assert not any(".ff." in n or n.endswith("ff_gate") for n in result["tensors"])
+    assert not (tmp_path / "plain-work").exists(), "a finished run removes its checkpoint"
+
+
+def test_killed_run_resumes_to_the_same_weights(tmp_path):
+    whole = _run_in_process(tmp_path, "whole")
+    first = _run_in_process(tmp_path, "resumed", stop_after=2)
+    assert (tmp_path / "resumed-work" / "progress.json").exists()
+    assert [r["step"] for r in first["curve"]] == [1, 2]
+    resumed = _run_in_process(tmp_path, "resumed")
+    assert [r["step"] for r in resumed["curve"]] == [1, 2, 3, 4]
+    for name, tensor in whole["tensors"].items():
+        torch.testing.assert_close(resumed["tensors"][name], tensor, rtol=0, atol=0)
+
+
+@pytest.mark.slow
+def test_two_processes_compute_the_same_update_as_one(tmp_path):
+    single = _run_in_process(tmp_path, "single")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE)}
+    torchrun = Path(sys.executable).parent / "torchrun"
+    done = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", str(HERE / "training_run.py"),
+                           str(tmp_path / "ddp.safetensors"), str(tmp_path / "ddp-work")],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ddp = load_file(str(tmp_path / "ddp.safetensors"))
+    for name, tensor in single["tensors"].items():
+        torch.testing.assert_close(ddp[name], tensor, rtol=1e-4, atol=1e-5)

@@ -1,0 +1,53 @@
+"""A tiny training run used by tests/test_training.py, in-process or under `torchrun --nproc_per_node 2`.
+
+Usage: python tests/training_run.py OUT.safetensors WORK_DIR [STOP_AFTER]
+"""
+import sys
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+
+sys.path.insert(0, str(Path(__file__).parent))
+from model_fixtures import random_images, tiny_flamingo  # noqa: E402
+
+from pfutils.training.examples import Segment, supervised_example  # noqa: E402
+from pfutils.training.trainer import TrainConfig, train  # noqa: E402
+
+CONFIG = TrainConfig(trainable="perceiver_xattn", epochs=2, lr=1e-2, batch_size=4, micro_batch_size=1,
+                     context_length=64, warmup_ratio=0.25, weight_decay=0.0, max_grad_norm=1.0, save_every=1)
+
+
+def examples(tokenizer) -> list[dict]:
+    """Six examples, some with one or two images, some text only: all the paths of collate and the loss mask."""
+    images = random_images(6, 2, seed=3)
+    rows = []
+    for i in range(6):
+        n_images = i % 3
+        prompt = "<image>" * n_images + " ".join(f"w{(i + k) % 50}" for k in range(4))
+        response = " ".join(f"w{(2 * i + k) % 50}" for k in range(3))
+        pictures = [_to_pil(images[i, k]) for k in range(n_images)]
+        rows.append(supervised_example(tokenizer, [Segment(prompt, False), Segment(response, True)], pictures, 64))
+    return rows
+
+
+def _to_pil(tensor):
+    from PIL import Image
+    array = ((tensor.clamp(-2, 2) + 2) / 4 * 255).byte().permute(1, 2, 0).numpy()
+    return Image.fromarray(array)
+
+
+def run(out: str, work_dir: str, stop_after: int | None = None) -> dict:
+    torch.set_num_threads(1)
+    model, tokenizer = tiny_flamingo(seed=0)
+    from pfutils.model.images import image_transform
+    model, curve = train(model, tokenizer, examples(tokenizer), CONFIG, work_dir, seed=7,
+                         transform=image_transform(model.vision_encoder), stop_after=stop_after)
+    tensors = {n: p.detach().contiguous() for n, p in model.named_parameters() if p.requires_grad}
+    if int(__import__("os").environ.get("RANK", "0")) == 0:
+        save_file(tensors, out)
+    return {"curve": curve}
+
+
+if __name__ == "__main__":
+    run(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else None)

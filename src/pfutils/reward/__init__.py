@@ -1,0 +1,25 @@
+"""Politeness as a reward model scores it (Sections 5.1.2 and 5.2.3; Figures 6, 8, 9; PF-1M's `reward` field).
+
+One interface, `RewardModel.score(instructions, responses) -> list[float]`, two backends chosen by
+`reward.backend` (`reward_model(backend, model)`):
+
+- `hf` (`hf.py`): the paper's OpenAssistant/reward-model-deberta-v3-large-v2, (question, answer) as a text pair.
+- `trained` (`trained.py`): the tiny profile's small LLaMA-style reward model, built and trained by
+  `training.py` with the Bradley-Terry loss on preference pairs from `pairs.py` (polite teacher response over
+  raw-style variants, split by prompt); `accuracy.py` measures its held-out pairwise accuracy.
+
+What the scores become: `win_rates.py` (Figure 8's pairwise win-rate matrix) and `distributions.py`
+(Figure 6's medians and quartiles). `config.py` holds the `reward` section of params.
+"""
+from .accuracy import accuracy_by_style, pair_scores, pairwise_accuracy
+from .config import Backbone, RewardPairs, RewardParams, RewardTraining
+from .distributions import reward_summary
+from .pairs import STYLES, PreferencePair, preference_pairs, split_by_prompt
+from .scorer import BACKENDS, RewardModel, reward_model
+from .win_rates import win_rate_matrix
+
+__all__ = [
+    "BACKENDS", "STYLES", "Backbone", "PreferencePair", "RewardModel", "RewardPairs", "RewardParams",
+    "RewardTraining", "accuracy_by_style", "pair_scores", "pairwise_accuracy", "preference_pairs", "reward_model",
+    "reward_summary", "split_by_prompt", "win_rate_matrix",
+]

@@ -1,7 +1,8 @@
 """The typed schema of params.yaml, validated at the start of every stage.
 
-Every section is a pydantic model that forbids unknown keys and bounds every number, so a typo or an
-out-of-range value stops a stage before it starts, with a message naming the key, e.g.
+Every section is a pydantic model that forbids unknown keys, bounds every number and has no defaults (params.yaml
+states every value, so DVC sees every value a stage depends on). A typo or an out-of-range value stops a stage
+before it starts, with a message naming the key, e.g.
 `params.yaml: toyworld.image_size: Value error, must be a multiple of 3 (the grid), got 64`.
 Profiles (`profiles/*.yaml`) are overlays deep-merged onto params.yaml; see `pfutils.profiles`.
 """
@@ -11,14 +12,19 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from .toyworld.sources import SOURCES, World
+from .config import Section
+from .distortion.config import DistortionParams
+from .filtering.config import FilteringConfig
+from .model.config import FlamingoConfig
+from .reward.config import RewardParams
+from .rewriting.config import RewriterParams, RewritingParams
+from .toyworld.scene import World
+from .toyworld.sources import SOURCES
 from .toyworld.vocab import GRID
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from .training.trainer import TrainConfig
+from .tuning.config import TuningParams
 
 
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
@@ -27,17 +33,18 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 class Paths(Section):
     """Where stages write; dvc.yaml reads the same keys (`${paths.data}`), so code and pipeline agree."""
-    data: str = "data"
-    models: str = "models"
-    reports: str = "reports"
+    data: str
+    models: str
+    reports: str
 
 
 class ToyWorld(Section):
-    image_size: int = Field(60, ge=12, le=1024)
-    min_objects: int = Field(1, ge=1, le=GRID * GRID)
-    max_objects: int = Field(5, ge=1, le=GRID * GRID)
-    p_repeat_shape: Probability = 0.35
-    typo_rate: Probability = 0.08
+    image_size: int = Field(ge=12, le=1024)
+    min_objects: int = Field(ge=1, le=GRID * GRID)
+    max_objects: int = Field(ge=1, le=GRID * GRID)
+    p_repeat_shape: Probability
+    jitter: Probability
+    typo_rate: Probability
 
     @field_validator("image_size")
     @classmethod
@@ -57,9 +64,9 @@ class ToyWorld(Section):
 
 
 class SplitSizes(Section):
-    train: Count = 0
-    val: Count = 0
-    test: Count = 0
+    train: Count
+    val: Count
+    test: Count
 
 
 class Sources(Section):
@@ -75,11 +82,97 @@ class Sources(Section):
         return v
 
 
+class Corpus(Section):
+    """How much toyworld the base models see (scenes from their own seed space, disjoint from stage 00's)."""
+    lm_scenes: Count
+    dialogues: Count
+    clip_pairs: Count
+    single_object_share: Probability
+    caption_sequences: Count
+    max_images: int = Field(ge=1, le=16)
+
+
+class TokenizerParams(Section):
+    vocab_size: int = Field(ge=300, le=1_000_000)
+    model_max_length: int = Field(ge=16, le=1_000_000)
+
+
+class ClipParams(Section):
+    patch_size: int = Field(ge=1, le=1024)
+    width: int = Field(ge=8, le=8192)
+    layers: int = Field(ge=1, le=128)
+    heads: int = Field(ge=1, le=128)
+    text_width: int = Field(ge=8, le=8192)
+    text_layers: int = Field(ge=1, le=128)
+    text_heads: int = Field(ge=1, le=128)
+    embed_dim: int = Field(ge=8, le=8192)
+    context_length: int = Field(ge=4, le=1024)
+    steps: int = Field(ge=1, le=10_000_000)
+    batch_size: int = Field(ge=2, le=1_000_000)
+    lr: float = Field(gt=0, le=1)
+    warmup: int = Field(ge=0, le=10_000_000)
+
+
+class LmParams(Section):
+    hidden_size: int = Field(ge=8, le=65536)
+    layers: int = Field(ge=1, le=512)
+    heads: int = Field(ge=1, le=512)
+    intermediate_size: int = Field(ge=8, le=262144)
+    max_positions: int = Field(ge=16, le=1_000_000)
+    block: int = Field(ge=8, le=1_000_000)
+    steps: int = Field(ge=1, le=10_000_000)
+    batch_size: int = Field(ge=1, le=1_000_000)
+    lr: float = Field(gt=0, le=1)
+    warmup: int = Field(ge=0, le=10_000_000)
+
+
+class BaseEval(Section):
+    images: int = Field(ge=10, le=1_000_000)
+    max_new_tokens: int = Field(ge=1, le=4096)
+
+
+class Base(Section):
+    """Stage 00b: the tiny profile's base models, trained from scratch on toyworld (pfutils.pretrain)."""
+    corpus: Corpus
+    tokenizer: TokenizerParams
+    clip: ClipParams
+    lm: LmParams
+    captioning: TrainConfig
+    eval: BaseEval
+
+
+class Compute(Section):
+    processes: int = Field(ge=1, le=4096, description="processes per training/rewriting job (GPUs, or CPU ranks)")
+
+
 class Params(Section):
-    seed: int = Field(0, ge=0)
-    paths: Paths = Paths()
+    seed: int = Field(ge=0)
+    paths: Paths
+    compute: Compute
     toyworld: ToyWorld
     sources: Sources
+    base: Base
+    model: FlamingoConfig
+    distortion: DistortionParams
+    rewriter: RewriterParams
+    rewriting: RewritingParams
+    filtering: FilteringConfig
+    reward: RewardParams
+    tuning: TuningParams
+
+    @model_validator(mode="after")
+    def _patches_tile_the_image(self):
+        if self.toyworld.image_size % self.base.clip.patch_size:
+            raise ValueError(f"base.clip.patch_size ({self.base.clip.patch_size}) must divide "
+                             f"toyworld.image_size ({self.toyworld.image_size})")
+        return self
+
+    @model_validator(mode="after")
+    def _distorted_sources_exist(self):
+        missing = [n for n in self.distortion.sources if n not in self.sources.sizes]
+        if missing:
+            raise ValueError(f"distortion.sources names datasets that sources.sizes does not build: {missing}")
+        return self
 
 
 class ParamsError(ValueError):

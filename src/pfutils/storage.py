@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import datasets
@@ -33,6 +34,20 @@ def replace_dir(tmp: Path, path: Path) -> None:
         shutil.rmtree(old)
     else:
         os.replace(tmp, path)
+
+
+@contextmanager
+def atomic_dir(path: str | Path):
+    """Yields a temporary sibling directory to fill; it replaces `path` only if the block finishes."""
+    path = Path(path)
+    tmp = _temporary_sibling(path, is_dir=True)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    tmp.chmod(0o755)
+    replace_dir(tmp, path)
 
 
 def save_dataset(ds: datasets.Dataset | datasets.DatasetDict, path: str | Path) -> Path:

@@ -16,7 +16,7 @@ import math
 import random
 from typing import Mapping, Sequence
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .augment import augment_text
 from .boxes import distort_with_boxes

@@ -15,16 +15,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from ..config import Section
 from ..schema import CATEGORIES
 
 Category = Literal[CATEGORIES]
 BatchSize = Annotated[int, Field(ge=1, le=65_536)]
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class LengthFilter(Section):
@@ -66,6 +63,9 @@ class ClipFilter(Section):
     pretrained: str = ""
     tokenizer: str = "models/tokenizer"
     threshold: float = Field(17.0, ge=-100.0, le=100.0)
+    # "validation": stage 04 replaces `threshold` by the one that best separates hallucinated paragraphs on the
+    # validation split (toyworld knows which are); "param": use `threshold` as given (the paper's 17.0).
+    threshold_from: Literal["param", "validation"] = "param"
     categories: tuple[Category, ...] = ("captioning",)
     batch_size: BatchSize = 64
 

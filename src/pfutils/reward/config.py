@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from ..config import Section
 from .pairs import STYLES
 
 # The styles of `pairs.STYLES`, spelled out so pydantic names the allowed values in its messages (a test keeps
@@ -16,11 +17,7 @@ from .pairs import STYLES
 Style = Literal["answer", "caption", "emulator", "augment", "lowercase", "no_punctuation"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RewardPairs(_Section):
+class RewardPairs(Section):
     """How preference pairs are built from polite records and split by prompt (see `pfutils.reward.pairs`)."""
     styles: tuple[Style, ...] = STYLES
     per_chosen: int = Field(3, ge=1, le=len(STYLES))  # rejected variants per polite response, at most
@@ -34,7 +31,7 @@ class RewardPairs(_Section):
         return v
 
 
-class Backbone(_Section):
+class Backbone(Section):
     """Shape of a backbone built from scratch, used when no base LM directory is given (the base LM's size)."""
     hidden_size: int = Field(128, ge=8, le=16384)
     layers: int = Field(4, ge=1, le=256)
@@ -42,7 +39,7 @@ class Backbone(_Section):
     intermediate_size: int = Field(384, ge=8, le=65536)
 
 
-class RewardTraining(_Section):
+class RewardTraining(Section):
     """Bradley-Terry training of the `trained` backend; a step sees `batch_size` pairs (2 x batch_size texts)."""
     epochs: int = Field(1, ge=1, le=1000)
     lr: float = Field(5e-4, gt=0.0, le=1.0)
@@ -52,19 +49,18 @@ class RewardTraining(_Section):
     max_length: int = Field(256, ge=8, le=32768)  # tokens of "### Human: ... ### Assistant: ...</s>", cut at the right
 
 
-class RewardParams(_Section):
+class RewardParams(Section):
     """The reward model every politeness number comes from (Figures 6, 8, 9; the PF-1M `reward` field).
 
     `backend: hf` loads `model` (a hub name or a local directory) as the paper's OpenAssistant DeBERTa does;
     `backend: trained` loads the tiny profile's model from the directory `model`, which the training stage
-    writes, its backbone started from `base_lm` (a causal LM directory) or, when that is "", built from
-    `backbone`. `max_length` (scoring) defaults to the model's own limit.
+    writes, its backbone and tokenizer started from `base_lm` (a causal LM directory: reward models are
+    fine-tuned LMs, as OpenAssistant's are). `max_length` (scoring) defaults to the model's own limit.
     """
     backend: Literal["hf", "trained"]
     model: str = Field(min_length=1)
     batch_size: int = Field(32, ge=1, le=4096)
     max_length: int | None = Field(None, ge=8, le=32768)
     base_lm: str = ""
-    backbone: Backbone = Backbone()
     pairs: RewardPairs = RewardPairs()
     training: RewardTraining = RewardTraining()

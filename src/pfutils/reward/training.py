@@ -19,7 +19,7 @@ from typing import Sequence
 
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm
 from transformers import LlamaConfig, LlamaForSequenceClassification
 
 from ..model.device import runtime_device

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from transformers import AutoTokenizer
 
-from ..pretrain.clip import image_tensor, load_clip, read_config, text_tokens
+from ..pretrain.clip import image_tensor, load_clip, text_tokens
 from .device import scoring_device
 
 MAX_SENTENCES = 10
@@ -102,8 +102,8 @@ def open_clip_scorer(model_name: str, pretrained: str | None, device: str | None
 def local_clip_scorer(clip_dir: str, tokenizer_dir: str, device: str | None = None,
                       batch_size: int = 64) -> ClipScorer:
     """The tiny profile's scorer: a CLIP saved by `pfutils.pretrain.clip.save_clip` and its tokenizer directory."""
-    cfg = read_config(clip_dir)
+    clip = load_clip(clip_dir)
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
-    context, size = cfg["text_cfg"]["context_length"], cfg["vision_cfg"]["image_size"]
-    return ClipScorer(load_clip(clip_dir), lambda texts: text_tokens(tokenizer, texts, context),
+    context, size = clip.context_length, clip.visual.image_size[0]
+    return ClipScorer(clip, lambda texts: text_tokens(tokenizer, texts, context),
                       lambda images: image_tensor(images, size), device, batch_size)

@@ -71,7 +71,7 @@ def scenes_to_json(scenes: list[Scene]) -> str:
 
 
 def random_object(rng: random.Random, row: int, col: int, taken: set[tuple[str, str]],
-                  p_repeat_shape: float) -> Obj:
+                  p_repeat_shape: float, jitter: float) -> Obj:
     shapes_in_scene = sorted({shape for _, shape in taken})
     while True:
         if shapes_in_scene and rng.random() < p_repeat_shape:
@@ -82,22 +82,23 @@ def random_object(rng: random.Random, row: int, col: int, taken: set[tuple[str, 
         if (colour, shape) not in taken:
             break
     return Obj(shape, colour, rng.choice(SIZES), row, col,
-               round(rng.uniform(-1, 1), 3), round(rng.uniform(-1, 1), 3))
+               round(rng.uniform(-1, 1) * jitter, 3), round(rng.uniform(-1, 1) * jitter, 3))
 
 
 def random_scene(rng: random.Random, min_objects: int = 1, max_objects: int = 5,
-                 p_repeat_shape: float = 0.35) -> Scene:
+                 p_repeat_shape: float = 0.35, jitter: float = 0.3) -> Scene:
     """A scene with a uniform number of objects in distinct cells.
 
     `p_repeat_shape` re-draws an already used shape (in another colour) so that counting questions have answers
-    above one often enough to be learnt.
+    above one often enough to be learnt. `jitter` moves each object off its cell's centre by up to that share
+    of the free margin.
     """
     n = rng.randint(min_objects, max_objects)
     cells = rng.sample(sorted(POSITIONS), n)
     taken: set[tuple[str, str]] = set()
     objects = []
     for row, col in sorted(cells):
-        obj = random_object(rng, row, col, taken, p_repeat_shape)
+        obj = random_object(rng, row, col, taken, p_repeat_shape, jitter)
         taken.add((obj.colour, obj.shape))
         objects.append(obj)
     return Scene(tuple(objects), rng.choice(tuple(BACKGROUNDS)))
@@ -111,7 +112,8 @@ class Change:
     after: Obj | None
 
 
-def changed_scene(scene: Scene, rng: random.Random, n_changes: int = 1) -> tuple[Scene, list[Change]]:
+def changed_scene(scene: Scene, rng: random.Random, n_changes: int = 1,
+                  jitter: float = 0.3) -> tuple[Scene, list[Change]]:
     """The "after" image of a Spot-the-Diff pair: the same scene with `n_changes` edits."""
     objects = list(scene.objects)
     changes: list[Change] = []
@@ -127,7 +129,7 @@ def changed_scene(scene: Scene, rng: random.Random, n_changes: int = 1) -> tuple
         candidates = [o for o in objects if id(o) not in touched] or objects
         if kind == "added":
             row, col = rng.choice(free)
-            new = random_object(rng, row, col, {(o.colour, o.shape) for o in objects}, 0.0)
+            new = random_object(rng, row, col, {(o.colour, o.shape) for o in objects}, 0.0, jitter)
             objects.append(new)
             changes.append(Change("added", None, new))
             continue
@@ -149,3 +151,21 @@ def changed_scene(scene: Scene, rng: random.Random, n_changes: int = 1) -> tuple
             changes.append(Change("recoloured", old, new))
     objects.sort(key=lambda o: (o.row, o.col))
     return Scene(tuple(objects), scene.background), changes
+
+
+@dataclass(frozen=True)
+class World:
+    """How scenes are drawn and annotated (the `toyworld` section of params)."""
+    image_size: int = 60
+    min_objects: int = 1
+    max_objects: int = 5
+    p_repeat_shape: float = 0.35
+    jitter: float = 0.3
+    typo_rate: float = 0.08
+
+    def scene(self, rng: random.Random, n_objects: int | None = None) -> Scene:
+        lo, hi = (n_objects, n_objects) if n_objects else (self.min_objects, self.max_objects)
+        return random_scene(rng, lo, hi, self.p_repeat_shape, self.jitter)
+
+    def changed(self, scene: Scene, rng: random.Random, n_changes: int) -> tuple[Scene, list[Change]]:
+        return changed_scene(scene, rng, n_changes, self.jitter)

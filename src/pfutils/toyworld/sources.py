@@ -15,21 +15,7 @@ from ..schema import FEATURES, sample
 from . import raw, teacher
 from .questions import ask, pair_statement
 from .render import render
-from .scene import Scene, changed_scene, random_scene, scenes_to_json
-
-
-@dataclass(frozen=True)
-class World:
-    """How scenes are drawn and annotated (the `toyworld` section of params)."""
-    image_size: int = 60
-    min_objects: int = 1
-    max_objects: int = 5
-    p_repeat_shape: float = 0.35
-    typo_rate: float = 0.08
-
-    def scene(self, rng: random.Random, n_objects: int | None = None) -> Scene:
-        lo, hi = (n_objects, n_objects) if n_objects else (self.min_objects, self.max_objects)
-        return random_scene(rng, lo, hi, self.p_repeat_shape)
+from .scene import Scene, World, scenes_to_json
 
 
 CAPTION_INSTRUCTIONS = ("Write a short caption for the image.", "A short image caption:", "Briefly describe the image.")
@@ -84,7 +70,7 @@ def elevater_like(world: World, rng: random.Random) -> dict:
 
 def spotdiff_like(world: World, rng: random.Random) -> dict:
     before = world.scene(rng)
-    after, changes = changed_scene(before, rng, rng.choice((1, 1, 2)))
+    after, changes = world.changed(before, rng, rng.choice((1, 1, 2)))
     return {"images": [render(before, world.image_size), render(after, world.image_size)],
             "scene": scenes_to_json([before, after]), "task": "change",
             "instruction": rng.choice(CHANGE_INSTRUCTIONS), "response": raw.change_note(changes, rng, world.typo_rate)}

@@ -7,8 +7,9 @@ from ..model.images import images_tensor
 from .examples import IGNORE
 
 
-def collate(examples: list[dict], pad_id: int, transform) -> dict[str, torch.Tensor]:
-    width = max(len(e["input_ids"]) for e in examples)
+def collate(examples: list[dict], pad_id: int, transform, pad_to: int | None = None) -> dict[str, torch.Tensor]:
+    """Right-padded to the longest example, or to `pad_to` (fixed shapes, e.g. for benchmarks)."""
+    width = max([len(e["input_ids"]) for e in examples] + [pad_to or 0])
     input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
     labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
     attention = torch.zeros((len(examples), width), dtype=torch.long)

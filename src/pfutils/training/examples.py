@@ -14,7 +14,8 @@ IGNORE = -100
 @dataclass(frozen=True)
 class Segment:
     text: str
-    trained: bool  # True for a response: its tokens and the EOS after it carry loss
+    trained: bool  # True for a response: its tokens (and the EOS after it) carry loss
+    eos: bool = True  # a trained segment ends with EOS; captioning chunks end with <|endofchunk|> instead
 
 
 def tokenize_segments(tokenizer, segments: list[Segment]) -> tuple[list[int], list[int]]:
@@ -23,7 +24,7 @@ def tokenize_segments(tokenizer, segments: list[Segment]) -> tuple[list[int], li
     for segment in segments:
         piece = tokenizer(segment.text, add_special_tokens=False)["input_ids"]
         if segment.trained:
-            piece = piece + [tokenizer.eos_token_id]
+            piece = piece + [tokenizer.eos_token_id] * segment.eos
             labels += piece
         else:
             labels += [IGNORE] * len(piece)

@@ -19,23 +19,24 @@ import math
 import random
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from accelerate import Accelerator
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from safetensors.torch import load_file, save_file
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
+from ..config import Section
 from ..model.trainable import set_trainable
 from ..storage import replace_dir, write_json
 from .collate import collate
 from .examples import IGNORE
 
 
-class TrainConfig(BaseModel):
+class TrainConfig(Section):
     """Hyper-parameters of one training run (Table 4 of the paper in the paper profile)."""
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     trainable: str = Field(description="named trainable set, e.g. lora, perceiver_xattn, perceiver_xattn+vit")
     epochs: int = Field(ge=1, le=1000)
@@ -113,12 +114,18 @@ def _load_checkpoint(work_dir: Path, model, optimizer, scheduler) -> dict:
     return json.loads((work_dir / "progress.json").read_text())
 
 
-def train(model, tokenizer, examples: list[dict], config: TrainConfig, work_dir: str | Path, seed: int,
-          transform, name: str = "train", stop_after: int | None = None) -> tuple[object, list[dict]]:
+def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], config: TrainConfig,
+          work_dir: str | Path, seed: int, transform, name: str = "train",
+          stop_after: int | None = None) -> tuple[object, list[dict]]:
     """Trains `config.trainable` of `model` on `examples`; returns (model, loss curve rows).
 
-    `stop_after` ends the run after that many optimizer steps as if killed (its checkpoint stays), for tests.
+    `examples` is a list, or a function of the epoch returning that epoch's list (multi-turn augmentation packs
+    new sequences every epoch; every epoch must hold the same number of examples). `stop_after` ends the run
+    after that many optimizer steps as if killed (its checkpoint stays), for tests.
     """
+    epoch_examples = examples if callable(examples) else (lambda epoch: examples)
+    loaded = {0: epoch_examples(0)}
+    n_examples = len(loaded[0])
     work_dir = Path(work_dir)
     accelerator = Accelerator(cpu=not torch.cuda.is_available(),
                               mixed_precision="bf16" if torch.cuda.is_available() else "no")
@@ -126,10 +133,10 @@ def train(model, tokenizer, examples: list[dict], config: TrainConfig, work_dir:
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    batches_per_epoch = math.ceil(len(examples) / config.batch_size)
+    batches_per_epoch = math.ceil(n_examples / config.batch_size)
     total = batches_per_epoch * config.epochs
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(total, round(config.warmup_ratio * total)))
-    fingerprint = _fingerprint(config, examples, seed)
+    fingerprint = _fingerprint(config, loaded[0], seed)
     progress = {"fingerprint": fingerprint, "step": 0, "curve": []}
     if (work_dir / "progress.json").exists():
         saved = json.loads((work_dir / "progress.json").read_text())
@@ -143,13 +150,18 @@ def train(model, tokenizer, examples: list[dict], config: TrainConfig, work_dir:
                mininterval=10)
     for step in range(progress["step"], total):
         epoch, index = divmod(step, batches_per_epoch)
-        batch = global_batches(len(examples), config.batch_size, epoch, seed)[index]
-        n_tokens = sum(sum(label != IGNORE for label in examples[i]["labels"][1:]) for i in batch)
+        if epoch not in loaded:
+            loaded = {epoch: epoch_examples(epoch)}
+            if len(loaded[epoch]) != n_examples:
+                raise ValueError(f"epoch {epoch} has {len(loaded[epoch])} examples, epoch 0 had {n_examples}")
+        current = loaded[epoch]
+        batch = global_batches(n_examples, config.batch_size, epoch, seed)[index]
+        n_tokens = sum(sum(label != IGNORE for label in current[i]["labels"][1:]) for i in batch)
         torch.manual_seed(hash((seed, step, rank)) % 2**31)
         total_loss = torch.zeros((), device=accelerator.device)
         for indices in rank_micro_batches(batch, config.micro_batch_size, rank, world):
             inputs = {key: value.to(accelerator.device) for key, value in
-                      collate([examples[i] for i in indices], pad, transform).items()}
+                      collate([current[i] for i in indices], pad, transform).items()}
             labels = inputs.pop("labels")
             with accelerator.autocast():
                 loss = _token_loss_sum(model(**inputs).logits, labels) / max(n_tokens, 1)

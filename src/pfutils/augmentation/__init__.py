@@ -1,0 +1,1 @@
+"""Stage 05: the stage datasets of Clever Flamingo's U-shaped schedule and multi-turn augmentation (Section 4.4)."""

@@ -1,0 +1,47 @@
+"""Stage 01's dataset: distorted (draft, original) pairs made from the polite sources' splits."""
+from __future__ import annotations
+
+import datasets
+
+from .config import DistortionParams
+from .distorter import Distorter
+from .mix import assign_strategies, distort_records, has_captions_and_boxes
+
+FEATURES = datasets.Features({
+    "id": datasets.Value("string"),
+    "source_id": datasets.Value("string"),
+    "dataset": datasets.Value("string"),
+    "strategy": datasets.Value("string"),
+    "command": datasets.Value("int32"),  # Table 5 command number, 0 when none
+    "operations": datasets.List(datasets.Value("string")),
+    "images": datasets.List(datasets.Image()),
+    "instruction": datasets.Value("string"),
+    "original": datasets.Value("string"),
+    "distorted": datasets.Value("string"),
+})
+
+
+def distorted_split(polite: datasets.Dataset, params: DistortionParams, distorter: Distorter,
+                    seed: int) -> tuple[datasets.Dataset, list[dict]]:
+    """(distorted pairs, rejects) for one split of the polite sources.
+
+    A draft identical to its original (e.g. an augmentation where no level fired) teaches the rewriter nothing
+    and is rejected with that reason, as is any sample a strategy could not distort.
+    """
+    records = polite.select_columns(["id", "dataset", "instruction", "response", "captions", "boxes"]).to_list()
+    images = polite["images"]
+    strategies = assign_strategies([bool(i) for i in images], [has_captions_and_boxes(r) for r in records],
+                                   params.multimodal_weights, seed)
+    distorted = distort_records(records, strategies, distorter, seed, params.chunk_size, progress=False)
+    kept, rejects = [], []
+    for index, (row, record) in enumerate(zip(distorted, records)):
+        reason = row["reject_reason"] or ("draft identical to the original" if row["distorted"] == row["original"] else "")
+        if reason:
+            rejects.append({"id": row["id"], "dataset": record["dataset"], "strategy": row["strategy"], "reason": reason})
+            continue
+        kept.append(index)
+    rows = [{**{k: distorted[i][k] for k in ("id", "source_id", "strategy", "operations", "instruction", "original",
+                                             "distorted")},
+             "dataset": records[i]["dataset"], "command": distorted[i]["command"] or 0,
+             "images": images[i]} for i in kept]
+    return datasets.Dataset.from_list(rows, features=FEATURES), rejects

@@ -1,0 +1,22 @@
+"""Running a stage's heavy step in this process or across processes, as params say.
+
+Training and rewriting modules expose `main(argv)`; a notebook calls `run_module("pfutils.x", params_path,
+processes)`. With one process it runs in the notebook's own process; with several it is started under
+`torchrun` (DDP over GPUs, or gloo over CPU processes), whose ranks `accelerate` picks up.
+"""
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_module(module: str, params_path: str, processes: int, *args: str) -> None:
+    argv = ["--params", params_path, *args]
+    if processes == 1:
+        importlib.import_module(module).main(argv)
+        return
+    torchrun = Path(sys.executable).parent / "torchrun"
+    command = [str(torchrun), "--standalone", "--nproc_per_node", str(processes), "-m", module, *argv]
+    subprocess.run(command, check=True)

@@ -1,0 +1,77 @@
+"""How good the base models are, measured on held-out toyworld images with the exact checkers."""
+from __future__ import annotations
+
+import random
+from contextlib import contextmanager
+
+import torch
+
+from ..model.generation import generate_tokens
+from ..model.images import image_transform, images_tensor
+from ..prompts import END_OF_CHUNK, IMAGE_TOKEN
+from ..toyworld.checkers import mentions, tokens
+from ..toyworld.render import render
+from ..toyworld.scene import World
+from ..toyworld.vocab import COLOURS, SHAPE_PLURALS, SHAPES, SIZES
+from .clip import zero_shot_accuracy
+
+
+def held_out_scenes(world: World, n: int, seed: int, n_objects: int | None = None) -> list:
+    """Scenes from a seed space no base model was trained on."""
+    return [world.scene(random.Random(f"{seed}/heldout/{n_objects}/{i}"), n_objects) for i in range(n)]
+
+
+def clip_zero_shot(clip, tokenizer, world: World, n: int, seed: int, context_length: int) -> dict[str, float]:
+    """Zero-shot colour, shape and size accuracy on single-object images ("a red shape" vs "a blue shape", ...)."""
+    scenes = held_out_scenes(world, n, seed, n_objects=1)
+    images = [render(s, world.image_size) for s in scenes]
+    objects = [s.objects[0] for s in scenes]
+    return {
+        "colour": zero_shot_accuracy(clip, tokenizer, images, [o.colour for o in objects],
+                                     {c: f"a {c} shape" for c in COLOURS}, context_length),
+        "shape": zero_shot_accuracy(clip, tokenizer, images, [o.shape for o in objects],
+                                    {s: f"a {s}" for s in SHAPES}, context_length),
+        "size": zero_shot_accuracy(clip, tokenizer, images, [o.size for o in objects],
+                                   {s: f"a {s} shape" for s in SIZES}, context_length),
+    }
+
+
+@contextmanager
+def closed_gates(model):
+    """The Flamingo with every tanh gate at 0: the bare LM, which can only guess what the image shows."""
+    saved = [(block.attn_gate.data.clone(), block.ff_gate.data.clone()) for block in model.gated_cross_attn_layers.values()]
+    for block in model.gated_cross_attn_layers.values():
+        block.attn_gate.data.zero_()
+        block.ff_gate.data.zero_()
+    try:
+        yield model
+    finally:
+        for block, (attn, ff) in zip(model.gated_cross_attn_layers.values(), saved):
+            block.attn_gate.data.copy_(attn)
+            block.ff_gate.data.copy_(ff)
+
+
+@torch.no_grad()
+def captions(model, tokenizer, scenes: list, image_size: int, max_new_tokens: int, batch_size: int = 64) -> list[str]:
+    """Greedy captions: each prompt is one `<image>`, decoding stops at `<|endofchunk|>` or EOS."""
+    images, mask = images_tensor([[render(s, image_size)] for s in scenes], image_transform(model.vision_encoder))
+    stop = [tokenizer.convert_tokens_to_ids(END_OF_CHUNK), tokenizer.eos_token_id]
+    tokens = generate_tokens(model, tokenizer, [IMAGE_TOKEN] * len(scenes), images, mask, batch_size=batch_size,
+                             max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=stop)
+    return [tokenizer.decode(t, skip_special_tokens=True).strip() for t in tokens]
+
+
+def hallucination_scores(texts: list[str], scenes: list) -> dict[str, float]:
+    """CHAIR-style: share of captions with a hallucinated mention, share of mentions hallucinated."""
+    found = [mentions(text, [scene]) for text, scene in zip(texts, scenes)]
+    n_mentions = sum(len(f) for f in found)
+    n_bad = sum(m.hallucinated for f in found for m in f)
+    return {"hallucinated_captions": sum(any(m.hallucinated for m in f) for f in found) / len(texts),
+            "hallucinated_mentions": n_bad / max(n_mentions, 1), "mentions_per_caption": n_mentions / len(texts)}
+
+
+def names_object(text: str, scene) -> bool:
+    """Whether a caption of a single-object scene names that object's colour and its shape."""
+    obj = scene.objects[0]
+    words = set(tokens(text))
+    return obj.colour in words and bool({obj.shape, SHAPE_PLURALS[obj.shape]} & words)

@@ -1,0 +1,64 @@
+"""Stage 02's training: Polite Flamingo = the base Flamingo + a LoRA adapter trained to revise drafts.
+
+    python -m pfutils.rewriting.train --params params.yaml      (or under torchrun for several processes)
+
+Loss only on the revised response and its EOS (Figure 3's prompt; template from params); trainable set `lora`.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import datasets
+import torch
+from accelerate import PartialState
+
+from ..model.checkpoint import load_flamingo, save_flamingo
+from ..model.device import runtime_device, runtime_dtype
+from ..model.images import image_transform
+from ..model.lora import add_lora, merge_lora
+from ..params import load_params
+from ..storage import write_json
+from ..training.trainer import train
+from .rewrite import rewriter_examples
+
+
+def train_rewriter(params, base_dir: Path, pairs_dir: Path, out_dir: Path, name: str) -> list[dict]:
+    """Trains a rewriter on the distorted pairs of `pairs_dir` starting from the Flamingo in `base_dir`."""
+    p = params.rewriter
+    # Loaded on the CPU; the trainer moves it to this process's device (one GPU per rank under torchrun).
+    model, tokenizer = load_flamingo(base_dir, device="cpu", dtype=runtime_dtype(runtime_device()))
+    # Starting from a tuned model (the second generation starts from Clever Flamingo), its own LoRA becomes
+    # part of the LM and the rewriter gets a fresh adapter on top.
+    merged = merge_lora(model)
+    torch.manual_seed(params.seed)
+    add_lora(model, params.model.lora)
+    rows = datasets.load_from_disk(str(pairs_dir))["train"]
+    examples, rejects = rewriter_examples(tokenizer, rows, p.template, p.train.context_length)
+    model, curve = train(model, tokenizer, examples, p.train, Path(params.paths.data) / "checkpoints" / name,
+                         params.seed, image_transform(model.vision_encoder), name=name)
+    if PartialState().is_main_process:
+        save_flamingo(model, out_dir, tokenizer, title=f"Polite Flamingo ({name})",
+                      description="A multi-modal rewriter: base Flamingo + LoRA trained to revise distorted "
+                                  "drafts into the original polite responses (Section 3.3).",
+                      data=f"{len(examples)} distorted pairs from {pairs_dir} ({len(rejects)} too long)",
+                      params={"rewriter": p.model_dump(), "lora": params.model.lora.model_dump(),
+                              "started_from": str(base_dir)}, save_lm=merged)
+        write_json({"curve": curve, "examples": len(examples), "too_long": rejects}, out_dir / "training.json")
+    return curve
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--params", default="params.yaml")
+    parser.add_argument("--start", help="the Flamingo to start from (default: models/base/flamingo)")
+    parser.add_argument("--name", default="polite_flamingo", help="output directory under models/")
+    args = parser.parse_args(argv)
+    params = load_params(args.params)
+    models, data = Path(params.paths.models), Path(params.paths.data)
+    train_rewriter(params, Path(args.start or models / "base" / "flamingo"), data / "distorted", models / args.name,
+                   args.name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""The `tuning` section of params: Table 4's three stages, the comparison models, the second generation."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..config import Section
+from ..training.trainer import TrainConfig
+
+Comparison = Literal["raw_annotation", "polite_only", "no_stage1", "unfreeze_lora", "unfreeze_vit", "more_epochs",
+                     "low_resolution"]
+
+
+class Stage(Section):
+    train: TrainConfig
+    max_images: int = Field(ge=0, le=64, description="images per training sequence, at most")
+
+
+class SecondGeneration(Section):
+    """Section 5.4: the rewriter retrained from Clever Flamingo, then used on these raw datasets (Table 3)."""
+    datasets: tuple[str, ...] = Field(min_length=1)
+
+
+class TuningParams(Section):
+    polite_sources: tuple[str, ...] = Field(min_length=1, description="stage 1/3 data besides PF-1M")
+    pf1m_share_stage1: float = Field(ge=0, le=1, description="share of PF-1M in stage 1 and 3 (paper: 0.1)")
+    augment: bool = Field(description="multi-turn augmentation: pack sequences with random later turns")
+    stage1: Stage
+    stage2: Stage
+    stage3: Stage
+    comparisons: tuple[Comparison, ...] = Field(description="comparison models and stage-2 ablations to train")
+    low_resolution_factor: float = Field(gt=0, lt=1, description="low_resolution: images shrunk by this factor")
+    second_generation: SecondGeneration
+    bench_steps: int = Field(ge=1, le=100_000, description="steps per side of stage 05's throughput benchmark")

@@ -1,0 +1,74 @@
+"""Stage 06's job: trains one tuned model by its recipe (`pfutils.tuning.recipes`).
+
+    python -m pfutils.tuning.run --params params.yaml --model stage2    (or under torchrun)
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import datasets
+import torch
+from accelerate import PartialState
+from PIL import Image
+
+from ..augmentation.packing import Turn, epoch_examples, tokenized_turns
+from ..model.checkpoint import load_flamingo, save_flamingo
+from ..model.device import runtime_device, runtime_dtype
+from ..model.images import image_transform
+from ..model.lora import add_lora
+from ..params import load_params
+from ..storage import write_json
+from ..training.trainer import train
+from .recipes import RECIPES, train_config
+
+
+def shrunk(image: Image.Image, factor: float) -> Image.Image:
+    """The image at a lower resolution (the tower's transform scales it back up): the 224 px ablation."""
+    w, h = image.size
+    return image.resize((max(1, round(w * factor)), max(1, round(h * factor))), Image.Resampling.BICUBIC)
+
+
+def tune(params, name: str) -> list[dict]:
+    recipe, tuning = RECIPES[name], params.tuning
+    models, data = Path(params.paths.models), Path(params.paths.data)
+    start = models / "base" / "flamingo" if recipe.start == "base" else models / "clever" / recipe.start
+    model, tokenizer = load_flamingo(start, device="cpu", dtype=runtime_dtype(runtime_device()))
+    config, max_images = train_config(tuning, recipe)
+    torch.manual_seed(params.seed)
+    if "lora" in config.trainable.split("+") and not any(".lora_" in n for n, _ in model.named_parameters()):
+        add_lora(model, params.model.lora)
+    rows = datasets.load_from_disk(str(data / "stages" / recipe.data))
+    factor = tuning.low_resolution_factor
+    turns = [Turn(r["instruction"], r["response"],
+                  tuple(shrunk(i, factor) for i in r["images"]) if recipe.low_resolution else tuple(r["images"]))
+             for r in rows]
+    tokenized = tokenized_turns(tokenizer, turns)
+
+    def examples(epoch: int) -> list[dict]:
+        return epoch_examples(tokenized, config.context_length, max_images, params.seed, epoch, tuning.augment)
+
+    model, curve = train(model, tokenizer, examples, config, data / "checkpoints" / f"tuning-{name}", params.seed,
+                         image_transform(model.vision_encoder), name=name)
+    if PartialState().is_main_process:
+        out = models / "clever" / name
+        save_flamingo(model, out, tokenizer, title=f"Clever Flamingo: {name}",
+                      description=f"Started from {recipe.start}; trained {config.trainable} on {recipe.data} with "
+                                  f"{recipe.stage}'s hyper-parameters (Section 4.3, Figure 9).",
+                      data=f"{len(rows)} samples of {recipe.data}, multi-turn augmentation {tuning.augment}",
+                      params={"recipe": recipe.__dict__, "train": config.model_dump(), "max_images": max_images},
+                      save_vision="vit" in config.trainable.split("+"))
+        write_json({"curve": curve, "samples": len(rows)}, out / "training.json")
+    return curve
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--params", default="params.yaml")
+    parser.add_argument("--model", required=True, choices=sorted(RECIPES))
+    args = parser.parse_args(argv)
+    tune(load_params(args.params), args.model)
+
+
+if __name__ == "__main__":
+    main()

@@ -64,3 +64,19 @@ def test_unknown_dataset_and_missing_section_are_named(tiny):
 def test_deep_merge_only_overrides_given_keys():
     merged = deep_merge({"a": {"b": 1, "c": 2}, "d": 3}, {"a": {"b": 5}})
     assert merged == {"a": {"b": 5, "c": 2}, "d": 3}
+
+
+def _missing_keys(model_dump: dict, raw: dict, prefix: str = "") -> list[str]:
+    missing = []
+    for key, value in model_dump.items():
+        if key not in raw:
+            missing.append(prefix + key)
+        elif isinstance(value, dict) and isinstance(raw[key], dict):
+            missing += _missing_keys(value, raw[key], f"{prefix}{key}.")
+    return missing
+
+
+def test_params_yaml_states_every_value(tiny):
+    """A value left to a schema default is invisible to DVC's params tracking: params.yaml must state them all."""
+    dump = validate(tiny).model_dump(exclude_none=True)
+    assert _missing_keys(dump, tiny) == []

@@ -11,6 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import torch
+from accelerate import PartialState
+
 
 def run_module(module: str, params_path: str, processes: int, *args: str) -> None:
     argv = ["--params", params_path, *args]
@@ -20,3 +23,9 @@ def run_module(module: str, params_path: str, processes: int, *args: str) -> Non
     torchrun = Path(sys.executable).parent / "torchrun"
     command = [str(torchrun), "--standalone", "--nproc_per_node", str(processes), "-m", module, *argv]
     subprocess.run(command, check=True)
+
+
+def process_state():
+    """This process's rank among the job's processes (`accelerate`'s PartialState). Without a GPU it must be
+    asked for CPU processes explicitly, or every rank of a CPU job would believe it runs alone."""
+    return PartialState(cpu=not torch.cuda.is_available())

@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .config import Section
 from .distortion.config import DistortionParams
+from .evaluation.config import EvaluationParams
 from .filtering.config import FilteringConfig
 from .model.config import FlamingoConfig
 from .reward.config import RewardParams
@@ -159,6 +160,7 @@ class Params(Section):
     filtering: FilteringConfig
     reward: RewardParams
     tuning: TuningParams
+    evaluation: EvaluationParams
 
     @model_validator(mode="after")
     def _patches_tile_the_image(self):

@@ -64,3 +64,10 @@ def sample(**fields) -> dict:
     if unknown:
         raise KeyError(f"not in the sample schema: {sorted(unknown)}")
     return {**EMPTY, **fields}
+
+
+def dataset_from_rows(rows: list[dict], features: datasets.Features) -> datasets.Dataset:
+    """`Dataset.from_list`, also for no rows (from_list cannot type an empty list)."""
+    if not rows:
+        return datasets.Dataset.from_dict({name: [] for name in features}, features=features)
+    return datasets.Dataset.from_list(rows, features=features)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datasets
 
+from ..schema import dataset_from_rows
 from .config import DistortionParams
 from .distorter import Distorter
 from .mix import assign_strategies, distort_records, has_captions_and_boxes
@@ -44,4 +45,4 @@ def distorted_split(polite: datasets.Dataset, params: DistortionParams, distorte
                                              "distorted")},
              "dataset": records[i]["dataset"], "command": distorted[i]["command"] or 0,
              "images": images[i]} for i in kept]
-    return datasets.Dataset.from_list(rows, features=FEATURES), rejects
+    return dataset_from_rows(rows, FEATURES), rejects

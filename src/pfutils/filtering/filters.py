@@ -66,17 +66,17 @@ def length_decisions(records: Sequence[dict], cfg: LengthFilter) -> list[Decisio
     return out
 
 
-def _normalised(text: str) -> str:
+def normalised(text: str) -> str:
     return " ".join(text.lower().split())
 
 
 def change_decisions(records: Sequence[dict], cfg: ChangeFilter) -> list[Decision]:
     out = []
     for record in records:
-        text = _normalised(text_of(record))
-        if text == _normalised(record["draft"]):
+        text = normalised(text_of(record))
+        if text == normalised(record["draft"]):
             out.append(Decision(False, True, "not rewritten: identical to the draft"))
-        elif text == _normalised(record["response"]):
+        elif text == normalised(record["response"]):
             out.append(Decision(False, True, "not rewritten: identical to the raw annotation"))
         else:
             out.append(Decision(True, True))

@@ -10,6 +10,7 @@ import torch
 from transformers import BatchEncoding, PreTrainedTokenizerBase
 
 from pfutils.model.flamingo import Flamingo
+from pfutils.model.images import image_transform, images_tensor
 
 
 def left_padded_prompts(tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], device) -> BatchEncoding:
@@ -61,3 +62,25 @@ def generate_tokens(
         )
         outputs.extend(new_tokens(sequences, batch["input_ids"].shape[1], eos_token_ids))
     return outputs
+
+
+def generate_texts(
+    model: Flamingo,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    image_lists: Sequence[Sequence],
+    batch_size: int = 32,
+    **generate_kwargs,
+) -> list[str]:
+    """Decoded, stripped continuations of `prompts`; `image_lists[i]` holds prompt i's PIL images. Images are
+    preprocessed batch by batch, so a million prompts never sit in memory as tensors at once."""
+    transform = image_transform(model.vision_encoder)
+    texts: list[str] = []
+    for start in range(0, len(prompts), batch_size):
+        images, mask = images_tensor(image_lists[start:start + batch_size], transform)
+        has_images = images.shape[1] > 0
+        tokens = generate_tokens(model, tokenizer, prompts[start:start + batch_size],
+                                 images if has_images else None, mask if has_images else None,
+                                 batch_size=batch_size, **generate_kwargs)
+        texts += [tokenizer.decode(t, skip_special_tokens=True).strip() for t in tokens]
+    return texts

@@ -78,7 +78,8 @@ def train_clip(pairs: list[tuple[Scene, str]], tokenizer, cfg: dict, steps: int,
     curve = []
     model.train()
     for step in tqdm(range(steps), desc="clip", mininterval=10):
-        idx = torch.tensor(order.sample(range(len(pairs)), batch_size))
+        twos = order.sample(range(len(pairs) // 2), batch_size // 2)  # pairs come in twos (hard negatives)
+        idx = torch.tensor([2 * t + k for t in twos for k in (0, 1)])
         image_features, text_features, scale = model(images[idx], texts[idx])
         loss = loss_fn(image_features, text_features, scale)
         optimizer.zero_grad()

@@ -8,6 +8,7 @@ starts from.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from ..prompts import chat_prompt
 from ..toyworld import raw, teacher
@@ -15,7 +16,7 @@ from ..toyworld.questions import FAMILIES, ask
 from ..toyworld.refer import full_name, inventory, where
 from ..toyworld.scene import Scene
 from ..toyworld.scene import World
-from ..toyworld.vocab import number_word
+from ..toyworld.vocab import POSITIONS, number_word
 
 
 def _rng(seed: int, kind: str, i: int) -> random.Random:
@@ -23,30 +24,54 @@ def _rng(seed: int, kind: str, i: int) -> random.Random:
 
 
 def clip_caption(scene: Scene, rng: random.Random) -> str:
-    """A short caption (under ~20 tokens) true of the scene, partial or complete, as alt texts are.
+    """A short caption (under ~30 tokens) true of the scene, partial or complete, as alt texts are.
 
-    Nearly every style names a shape: shape is the attribute a small ViT learns last, so it gets the most signal.
+    Every attribute the later stages ask about (colour, shape, size, position) is named often enough for the
+    contrastive objective to need it: a CLIP whose captions rarely contrast sizes or places does not encode them.
     """
     obj = rng.choice(scene.objects)
-    other = rng.choice(scene.objects)
     return rng.choice([
         f"a photo of a {full_name(obj)}",
-        f"a {obj.colour} {obj.shape}",
-        f"a {obj.shape}",
-        f"a {obj.size} {obj.shape} {where(obj)}",
+        f"a {full_name(obj)} {where(obj)}",
         f"a {obj.colour} {obj.shape} {where(obj)}",
-        f"a {obj.name} and a {other.name}" if other is not obj else f"a {obj.colour} shape",
+        f"a {obj.size} {obj.shape}",
+        f"a {obj.size} shape",
+        f"a {obj.colour} shape",
+        f"a {obj.shape}",
+        f"a shape {where(obj)}",
         inventory(scene),
-        ", ".join(o.name for o in scene.objects),
+        ", ".join(f"{o.size} {o.name} {o.position}" for o in scene.objects),
     ])
 
 
-def clip_pairs(world: World, n: int, seed: int, single_object_share: float) -> list[tuple[Scene, str]]:
+def moved(scene: Scene, rng: random.Random) -> tuple[Scene, int]:
+    """The scene with one object (its index returned) moved to another cell: a hard negative for position."""
+    index = rng.randrange(len(scene.objects))
+    taken = {(o.row, o.col) for o in scene.objects}
+    free = sorted(set(POSITIONS) - taken)
+    row, col = rng.choice(free)
+    objects = list(scene.objects)
+    objects[index] = replace(objects[index], row=row, col=col)
+    return Scene(tuple(objects), scene.background), index
+
+
+def clip_pairs(world: World, n: int, seed: int, single_object_share: float, twin_share: float) -> list[tuple[Scene, str]]:
+    """Image-caption pairs in twos, so a batch always holds whole twos. With probability `twin_share` a two is a
+    hard negative: a scene and the same scene with one object moved, each captioned with that object's place,
+    so only position tells the captions apart (a contrastive batch of random scenes almost never needs it)."""
     pairs = []
-    for i in range(n):
+    for i in range(n // 2):
         rng = _rng(seed, "clip", i)
         scene = world.scene(rng, 1 if rng.random() < single_object_share else None)
-        pairs.append((scene, clip_caption(scene, rng)))
+        if rng.random() < twin_share:
+            twin, index = moved(scene, rng)
+            for s in (scene, twin):
+                obj = s.objects[index]
+                pairs.append((s, rng.choice([f"a {obj.colour} {obj.shape} {where(obj)}", f"a shape {where(obj)}",
+                                             f"a {full_name(obj)} {where(obj)}"])))
+        else:
+            other = world.scene(rng, 1 if rng.random() < single_object_share else None)
+            pairs += [(scene, clip_caption(scene, rng)), (other, clip_caption(other, rng))]
     return pairs
 
 
@@ -77,20 +102,25 @@ def lm_documents(world: World, n_scenes: int, n_dialogues: int, seed: int) -> li
     return docs
 
 
+def listing(scene: Scene) -> str:
+    """Every object by size, colour, shape and place: the caption a vision pathway must learn to ground."""
+    return " and ".join(f"a {full_name(o)} {where(o)}" for o in scene.objects)
+
+
 def captioning_sequence(world: World, rng: random.Random, max_images: int) -> tuple[list[Scene], list[str]]:
-    """1..max_images scenes, each with a caption of some style (detailed, short, raw, or an inventory)."""
+    """1..max_images scenes, each with a caption of some style (detailed, full listing, inventory, raw)."""
     scenes, captions = [], []
     for _ in range(rng.randint(1, max_images)):
         scene = world.scene(rng, 1 if rng.random() < 0.3 else None)
         style = rng.random()
-        if style < 0.45:
+        if style < 0.4:
             caption = teacher.detailed_description(scene, rng)[1]
         elif style < 0.7:
-            caption = clip_caption(scene, rng)
+            caption = listing(scene)
         elif style < 0.85:
-            caption = raw.coco_captions(scene, rng, 0.0, k=1)[0]
-        else:
             caption = f"There {'is' if len(scene.objects) == 1 else 'are'} {inventory(scene)}."
+        else:
+            caption = raw.coco_captions(scene, rng, 0.0, k=1)[0]
         scenes.append(scene)
         captions.append(caption)
     return scenes, captions

@@ -4,15 +4,12 @@ from __future__ import annotations
 import random
 from contextlib import contextmanager
 
-import torch
-
-from ..model.generation import generate_tokens
-from ..model.images import image_transform, images_tensor
+from ..model.generation import generate_texts
 from ..prompts import END_OF_CHUNK, IMAGE_TOKEN
 from ..toyworld.checkers import mentions, tokens
 from ..toyworld.render import render
 from ..toyworld.scene import World
-from ..toyworld.vocab import COLOURS, SHAPE_PLURALS, SHAPES, SIZES
+from ..toyworld.vocab import COLOURS, POSITION_PHRASES, SHAPE_PLURALS, SHAPES, SIZES
 from .clip import zero_shot_accuracy
 
 
@@ -22,7 +19,8 @@ def held_out_scenes(world: World, n: int, seed: int, n_objects: int | None = Non
 
 
 def clip_zero_shot(clip, tokenizer, world: World, n: int, seed: int, context_length: int) -> dict[str, float]:
-    """Zero-shot colour, shape and size accuracy on single-object images ("a red shape" vs "a blue shape", ...)."""
+    """Zero-shot colour, shape, size and position accuracy on single-object images ("a red shape" vs "a blue
+    shape", "a shape in the center" vs "a shape on the left", ...)."""
     scenes = held_out_scenes(world, n, seed, n_objects=1)
     images = [render(s, world.image_size) for s in scenes]
     objects = [s.objects[0] for s in scenes]
@@ -33,6 +31,9 @@ def clip_zero_shot(clip, tokenizer, world: World, n: int, seed: int, context_len
                                     {s: f"a {s}" for s in SHAPES}, context_length),
         "size": zero_shot_accuracy(clip, tokenizer, images, [o.size for o in objects],
                                    {s: f"a {s} shape" for s in SIZES}, context_length),
+        "position": zero_shot_accuracy(clip, tokenizer, images, [o.position for o in objects],
+                                       {p: f"a shape {POSITION_PHRASES[p]}" for p in POSITION_PHRASES},
+                                       context_length),
     }
 
 
@@ -51,14 +52,11 @@ def closed_gates(model):
             block.ff_gate.data.copy_(ff)
 
 
-@torch.no_grad()
 def captions(model, tokenizer, scenes: list, image_size: int, max_new_tokens: int, batch_size: int = 64) -> list[str]:
     """Greedy captions: each prompt is one `<image>`, decoding stops at `<|endofchunk|>` or EOS."""
-    images, mask = images_tensor([[render(s, image_size)] for s in scenes], image_transform(model.vision_encoder))
     stop = [tokenizer.convert_tokens_to_ids(END_OF_CHUNK), tokenizer.eos_token_id]
-    tokens = generate_tokens(model, tokenizer, [IMAGE_TOKEN] * len(scenes), images, mask, batch_size=batch_size,
-                             max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=stop)
-    return [tokenizer.decode(t, skip_special_tokens=True).strip() for t in tokens]
+    return generate_texts(model, tokenizer, [IMAGE_TOKEN] * len(scenes), [[render(s, image_size)] for s in scenes],
+                          batch_size, max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=stop)
 
 
 def hallucination_scores(texts: list[str], scenes: list) -> dict[str, float]:

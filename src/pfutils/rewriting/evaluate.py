@@ -14,7 +14,7 @@ from .rewrite import rewrite
 def held_out_pairs(model, tokenizer, pairs, template: str, decoding: Decoding, sts) -> pd.DataFrame:
     """One row per held-out pair: Rouge-L and STS to the original, of the rewrite and of the draft itself
     (the identity baseline: a rewriter that returns its input unchanged)."""
-    rows = pairs.to_list()
+    rows = list(pairs)  # iterating decodes the images (to_list would not)
     rewrites = rewrite(model, tokenizer, [{"instruction": r["instruction"], "draft": r["distorted"],
                                            "images": r["images"]} for r in rows], template, decoding)
     originals, drafts = [r["original"] for r in rows], [r["distorted"] for r in rows]
@@ -29,7 +29,7 @@ def held_out_pairs(model, tokenizer, pairs, template: str, decoding: Decoding, s
 def raw_vqa(model, tokenizer, samples, template: str, decoding: Decoding, seed: int) -> pd.DataFrame:
     """Rewrites of raw VQA answers, checked exactly: does the rewrite still give the gold answer, and does it
     mention anything absent from the image?"""
-    rows = samples.to_list()
+    rows = list(samples)
     items = [{**rewriting_input(r, seed), "images": r["images"]} for r in rows]
     rewrites = rewrite(model, tokenizer, items, template, decoding)
     out = []

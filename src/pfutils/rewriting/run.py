@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import datasets
-from accelerate import PartialState
+from ..launch import process_state
 
 from ..model.checkpoint import load_flamingo
 from ..params import load_params
@@ -68,7 +68,7 @@ def _fingerprint(raw: datasets.Dataset, model_dir: Path, settings: dict) -> str:
 
 def rewrite_dataset(raw: datasets.Dataset, model_dir: Path, work_dir: Path, params) -> None:
     """Rewrites this process's share of `raw` chunk by chunk into `work_dir` (resuming finished chunks)."""
-    p, state = params.rewriting, PartialState()
+    p, state = params.rewriting, process_state()
     model, tokenizer = load_flamingo(model_dir)
     settings = {"rewriting": p.model_dump(), "template": params.rewriter.template, "seed": params.seed}
     if state.is_main_process:
@@ -116,8 +116,7 @@ def merge(raws: list[datasets.Dataset], work_dir: Path, out_dir: Path, rejects_p
     pf_raw = pf_raw.add_column("draft", [r["draft"] for r in done]).add_column("rewrite", [r["rewrite"] for r in done])
     save_dataset(pf_raw.cast(PF_RAW_FEATURES), out_dir)
     rejects = [{"id": r["id"], "dataset": r["dataset"], "reason": r["reason"]} for r in rows if r["rewrite"] is None]
-    save_dataset(datasets.Dataset.from_list(rejects, features=datasets.Features(
-        {k: datasets.Value("string") for k in ("id", "dataset", "reason")})), rejects_path)
+    write_json(rejects, rejects_path)
     seconds = sum(r["seconds"] for r in rows)
     tokens = sum(r["new_tokens"] for r in done)
     write_json({"rewritten": len(done), "rejected": len(rejects), "processes": processes,
@@ -141,8 +140,12 @@ def main(argv: list[str] | None = None) -> None:
     work_dir = data / "checkpoints" / f"rewriting-{name}"
     rewrite_dataset(datasets.concatenate_datasets(raws), Path(args.model or models / "polite_flamingo"), work_dir,
                     params)
-    state = PartialState()
+    state = process_state()
     state.wait_for_everyone()
     if state.is_main_process:
-        merge(raws, work_dir, data / name, data / f"{name}_rejects", data / f"{name}_throughput.json",
+        merge(raws, work_dir, data / name, data / f"{name}_rejects.json", data / f"{name}_throughput.json",
               state.num_processes)
+
+
+if __name__ == "__main__":
+    main()

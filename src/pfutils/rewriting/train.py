@@ -11,7 +11,7 @@ from pathlib import Path
 
 import datasets
 import torch
-from accelerate import PartialState
+from ..launch import process_state
 
 from ..model.checkpoint import load_flamingo, save_flamingo
 from ..model.device import runtime_device, runtime_dtype
@@ -37,7 +37,7 @@ def train_rewriter(params, base_dir: Path, pairs_dir: Path, out_dir: Path, name:
     examples, rejects = rewriter_examples(tokenizer, rows, p.template, p.train.context_length)
     model, curve = train(model, tokenizer, examples, p.train, Path(params.paths.data) / "checkpoints" / name,
                          params.seed, image_transform(model.vision_encoder), name=name)
-    if PartialState().is_main_process:
+    if process_state().is_main_process:
         save_flamingo(model, out_dir, tokenizer, title=f"Polite Flamingo ({name})",
                       description="A multi-modal rewriter: base Flamingo + LoRA trained to revise distorted "
                                   "drafts into the original polite responses (Section 3.3).",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import datasets
 import torch
-from accelerate import PartialState
+from ..launch import process_state
 from PIL import Image
 
 from ..augmentation.packing import Turn, epoch_examples, tokenized_turns
@@ -50,7 +50,7 @@ def tune(params, name: str) -> list[dict]:
 
     model, curve = train(model, tokenizer, examples, config, data / "checkpoints" / f"tuning-{name}", params.seed,
                          image_transform(model.vision_encoder), name=name)
-    if PartialState().is_main_process:
+    if process_state().is_main_process:
         out = models / "clever" / name
         save_flamingo(model, out, tokenizer, title=f"Clever Flamingo: {name}",
                       description=f"Started from {recipe.start}; trained {config.trainable} on {recipe.data} with "

@@ -1,0 +1,39 @@
+"""Per-sample scores of model answers: the paper's metrics and toyworld's exact ones."""
+from __future__ import annotations
+
+from ..scoring.nli import NliItem
+from ..scoring.rouge import rouge_l_scores
+from ..toyworld.checkers import mentions, tokens
+from ..toyworld.scene import scenes_from_json
+from ..toyworld.vocab import SHAPE_PLURALS
+
+
+def vqa_correct(rows: list[dict], answers: list[str], judge) -> list[bool]:
+    """Correct = the judge (NLI cross-encoder, or the exact checker) finds the answer entails the gold one,
+    on the paper's pair template."""
+    items = [NliItem(question=r["instruction"], candidate=a, reference=r["answer"], answer=r["answer"],
+                     answer_type=r["answer_type"], choices=tuple(r["choices"])) for r, a in zip(rows, answers)]
+    return [result.label == "entailment" for result in judge.judge(items)]
+
+
+def object_recall(text: str, scene_json: str) -> float | None:
+    """Share of the scene's objects the text names with their colour and shape (single-image scenes)."""
+    scenes = scenes_from_json(scene_json)
+    if len(scenes) != 1:
+        return None
+    words = tokens(text)
+    pairs = set(zip(words, words[1:]))
+    objects = scenes[0].objects
+    named = sum((o.colour, o.shape) in pairs or (o.colour, SHAPE_PLURALS[o.shape]) in pairs for o in objects)
+    return named / len(objects)
+
+
+def hallucination(text: str, scene_json: str) -> tuple[bool, int, int]:
+    """(any hallucinated mention, hallucinated mentions, mentions): CHAIR-style, exact."""
+    found = mentions(text, scenes_from_json(scene_json)) if scene_json else []
+    bad = sum(m.hallucinated for m in found)
+    return bad > 0, bad, len(found)
+
+
+def rouge_to_reference(rows: list[dict], answers: list[str]) -> list[float]:
+    return rouge_l_scores([r["response"] for r in rows], answers)

@@ -1,0 +1,58 @@
+"""The figures of Section 5, each from a table this run computed; PNG and SVG."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from . import paper
+
+
+def save(fig, stem: str | Path) -> list[Path]:
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    for path in paths:
+        fig.savefig(path, bbox_inches="tight", dpi=130)
+    return paths
+
+
+def figure6(rewards: pd.DataFrame):
+    """Reward distributions of raw annotations, PF-1M and the polite sources, the paper's medians noted."""
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    order = ["raw annotations", "PF-1M", "polite sources"]
+    sns.boxplot(rewards, x="reward", y="group", order=order, ax=ax, showfliers=False)
+    medians = rewards.groupby("group").reward.median()
+    for i, group in enumerate(order):
+        ax.text(ax.get_xlim()[1], i, f" median {medians[group]:.2f}", va="center", fontsize=8)
+    note = ", ".join(f"{k} {v:+.2f}" for k, v in paper.FIGURE6_MEDIANS.items())
+    ax.set_title("Figure 6: reward of raw annotations vs PF-1M vs polite data\n(paper medians: " + note + ")",
+                 fontsize=9)
+    return fig
+
+
+def figure8(wins: pd.DataFrame):
+    """Pairwise win rates on reward, row model vs column model."""
+    fig, ax = plt.subplots(figsize=(1 + 0.8 * len(wins), 0.7 + 0.6 * len(wins)))
+    sns.heatmap(wins, annot=True, fmt=".2f", cmap="RdBu_r", vmin=0, vmax=1, ax=ax, cbar=False)
+    note = ", ".join(f"{k} {v:.1%}" for k, v in paper.FIGURE8_CLEVER_WIN_RATES.items())
+    ax.set_title(f"Figure 8: win rate of row over column (reward)\npaper, Clever Flamingo vs: {note}", fontsize=9)
+    return fig
+
+
+def figure9(table: pd.DataFrame, stages: list[str], variants: list[str]):
+    """The U across stages 1-3, and stage-2 variants: in-domain accuracy, out-of-domain accuracy, reward."""
+    panels = [("vqa_held_in_accuracy", "in-domain VQA accuracy"), ("vqa_held_out_accuracy", "out-of-domain VQA accuracy"),
+              ("reward_mean", "reward (politeness)")]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
+    for ax, (column, title) in zip(axes, panels):
+        ax.plot(stages, table.loc[stages, column], marker="o", label="Clever Flamingo stages")
+        for variant in variants:
+            ax.scatter(["stage2"], [table.loc[variant, column]], marker="x", s=60, label=f"stage 2: {variant}")
+        ax.set_title(title, fontsize=10)
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Figure 9: stage 2 raises in-domain accuracy and lowers politeness; stage 3 recovers it", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,51 @@
+"""Stage 07-08: per-sample scores on hand-made cases, the decoding options, and the claims."""
+from pfutils.decoding import Decoding
+from pfutils.evaluation.scores import hallucination, object_recall, vqa_correct
+from pfutils.figures.claims import claims, claims_markdown
+from pfutils.scoring.nli import nli_backend
+from pfutils.toyworld.scene import Obj, Scene, scenes_to_json
+
+SCENE = scenes_to_json([Scene((Obj("circle", "red", "large", 0, 0), Obj("square", "blue", "small", 1, 1)), "black")])
+
+
+def test_object_recall_and_hallucination_by_hand():
+    assert object_recall("A red circle and a blue square.", SCENE) == 1.0
+    assert object_recall("A red circle sits in the corner.", SCENE) == 0.5
+    assert hallucination("A red circle and a green triangle.", SCENE) == (True, 1, 2)
+    assert hallucination("A red circle.", SCENE) == (False, 0, 1)
+
+
+def test_vqa_accuracy_with_the_exact_judge():
+    rows = [{"instruction": "What color is the circle?", "answer": "red", "answer_type": "colour", "choices": []},
+            {"instruction": "How many squares?", "answer": "1", "answer_type": "number", "choices": []}]
+    answers = ["The circle is red.", "There are two squares."]
+    assert vqa_correct(rows, answers, nli_backend("exact")) == [True, False]
+
+
+def test_decoding_options_reach_generate_only_when_they_apply():
+    greedy = Decoding(max_new_tokens=8, num_beams=1, do_sample=False, temperature=1.0, top_k=0, top_p=1.0,
+                      no_repeat_ngram_size=0, length_penalty=1.0, batch_size=4)
+    assert greedy.generate_kwargs() == {"max_new_tokens": 8, "num_beams": 1, "do_sample": False,
+                                        "no_repeat_ngram_size": 0}
+    sampled = greedy.model_copy(update={"do_sample": True, "top_p": 0.9, "num_beams": 3})
+    kwargs = sampled.generate_kwargs()
+    assert kwargs["top_p"] == 0.9 and kwargs["length_penalty"] == 1.0
+
+
+def _model(acc_in, reward):
+    return {"vqa_held_in_accuracy": acc_in, "reward_mean": reward}
+
+
+def test_claims_are_computed_not_typed():
+    filtering = {"reward_median": {"raw annotations": -1.0, "PF-1M": 0.5}}
+    evaluation = {"models": {"stage1": _model(0.4, 1.0), "stage2": _model(0.6, 0.2), "stage3": _model(0.6, 0.9),
+                             "raw_annotation": _model(0.62, -0.5)},
+                  "win_rate_vs_raw": {"stage3": 0.8},
+                  "second_generation": {"generation 1": {"unchanged_share": 0.1, "reward_mean": -1.0},
+                                        "generation 2": {"unchanged_share": 0.0, "reward_mean": -0.5}}}
+    rows = claims(filtering, evaluation)
+    assert all(c.holds for c in rows) and len(rows) == 7
+    evaluation["models"]["stage3"] = _model(0.6, 0.1)  # no recovery in stage 3: the U claim fails
+    verdicts = {c.claim: c.holds for c in claims(filtering, evaluation)}
+    assert not verdicts["Stage 2 lowers politeness; stage 3 recovers it (the U)"]
+    assert "| no |" in claims_markdown(claims(filtering, evaluation))

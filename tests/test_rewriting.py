@@ -1,0 +1,122 @@
+"""Stage 03's job: drafts per task family, rejects with reasons, sharding over processes, kill-and-resume."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import datasets
+import pytest
+import yaml
+
+from model_fixtures import tiny_flamingo
+from pfutils.model.checkpoint import save_flamingo
+from pfutils.rewriting.drafts import rewriting_input
+from pfutils.schema import FEATURES
+from pfutils.rewriting.shards import my_chunks, prepare_work_dir, read_chunks, write_chunk
+from pfutils.storage import read_json
+from pfutils.toyworld.scene import World
+from pfutils.toyworld.sources import build_source, make_sample
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_drafts_per_task_family():
+    coco = make_sample("coco_like", "train", 0, 0, World())
+    inputs = rewriting_input(coco, seed=0)
+    assert inputs["instruction"] != coco["instruction"], "captioning is rewritten into a detailed description"
+    assert coco["captions"][0] in inputs["draft"] and "bounding boxes" in inputs["draft"]
+    vqa = make_sample("vqav2_like", "train", 0, 0, World())
+    assert rewriting_input(vqa, seed=0) == {"instruction": vqa["instruction"], "draft": vqa["answer"]}
+    assert rewriting_input(coco, seed=0) == rewriting_input(coco, seed=0)
+
+
+def test_chunks_split_the_items_between_processes_without_overlap(tmp_path):
+    shares = [my_chunks(23, 4, rank, 3) for rank in range(3)]
+    items = sorted(i for share in shares for _, chunk in share for i in chunk)
+    assert items == list(range(23))
+    prepare_work_dir(tmp_path / "w", "a")
+    write_chunk(tmp_path / "w" / "rank-000" / "chunk-000000.jsonl", [{"index": 1}, {"index": 0}])
+    prepare_work_dir(tmp_path / "w", "a")
+    assert [r["index"] for r in read_chunks(tmp_path / "w")] == [0, 1], "same job: finished chunks are kept"
+    prepare_work_dir(tmp_path / "w", "b")
+    assert read_chunks(tmp_path / "w") == [], "another job: stale chunks are cleared"
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory) -> Path:
+    """A tiny rewriter, a raw VQA source with planted bad samples, and params pointing at them."""
+    root = tmp_path_factory.mktemp("rewriting")
+    model, tokenizer = tiny_flamingo(seed=0)
+    save_flamingo(model, root / "models" / "rewriter", tokenizer, title="t", description="d", data="-", params={},
+                  save_lm=True, save_vision=True)
+    rows = build_source("vqav2_like", {"train": 22}, 0, World())["train"].to_list()
+    rows[3]["response"] = "   "                 # empty annotation
+    rows[5]["images"] = []                       # missing image
+    rows[7]["instruction"] = "w1 " * 400         # over-long input
+    ds = datasets.Dataset.from_list(rows, features=FEATURES)
+    datasets.DatasetDict({"train": ds}).save_to_disk(str(root / "data" / "sources" / "vqav2_like"))
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["paths"] = {"data": str(root / "data"), "models": str(root / "models"), "reports": str(root / "reports")}
+    params["rewriting"].update(datasets=["vqav2_like"], chunk_size=3, max_prompt_tokens=300)
+    params["rewriting"]["decoding"].update(max_new_tokens=4, batch_size=3)
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    return root
+
+
+def _command(job: Path, out: str) -> list[str]:
+    return ["-m", "pfutils.rewriting.run", "--params", str(job / "params.yaml"), "--model",
+            str(job / "models" / "rewriter"), "--out", out]
+
+
+def _env():
+    return {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
+def _outputs(job: Path, out: str) -> tuple[dict, list]:
+    ds = datasets.load_from_disk(str(job / "data" / out))
+    return dict(zip(ds["id"], ds["rewrite"])), read_json(job / "data" / f"{out}_rejects.json")
+
+
+@pytest.mark.slow
+def test_bad_samples_are_rejected_with_their_reason_and_the_rest_rewritten(job):
+    subprocess.run([sys.executable, *_command(job, "clean")], check=True, env=_env(), cwd=ROOT)
+    rewrites, rejects = _outputs(job, "clean")
+    reasons = {r["id"]: r["reason"] for r in rejects}
+    assert set(reasons) == {"vqav2_like/train/3", "vqav2_like/train/5", "vqav2_like/train/7"}
+    assert reasons["vqav2_like/train/3"] == "empty annotation"
+    assert "0 images" in reasons["vqav2_like/train/5"] and "max_prompt_tokens" in reasons["vqav2_like/train/7"]
+    assert len(rewrites) == 19 and all(isinstance(t, str) for t in rewrites.values())
+    throughput = read_json(job / "data" / "clean_throughput.json")
+    assert throughput["rewritten"] == 19 and throughput["samples_per_second"] > 0
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_without_losing_or_duplicating(job):
+    clean, _ = _outputs(job, "clean") if (job / "data" / "clean").exists() else (None, None)
+    process = subprocess.Popen([sys.executable, *_command(job, "killed")], env=_env(), cwd=ROOT)
+    work = job / "data" / "checkpoints" / "rewriting-killed"
+    deadline = time.time() + 120
+    while len(list(work.glob("rank-*/chunk-*.jsonl"))) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = len(list(work.glob("rank-*/chunk-*.jsonl")))
+    assert 2 <= finished < 8, "the kill should land mid-run"
+    assert not (job / "data" / "killed").exists()
+    subprocess.run([sys.executable, *_command(job, "killed")], check=True, env=_env(), cwd=ROOT)
+    rewrites, rejects = _outputs(job, "killed")
+    assert len(rewrites) + len(rejects) == 22 and len(rewrites) == 19
+    if clean is not None:
+        assert rewrites == clean
+
+
+@pytest.mark.slow
+def test_two_processes_split_the_work_and_merge_to_the_same_result(job):
+    subprocess.run([sys.executable, *_command(job, "single")], check=True, env=_env(), cwd=ROOT)
+    torchrun = Path(sys.executable).parent / "torchrun"
+    subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", *_command(job, "two")], check=True,
+                   env=_env(), cwd=ROOT)
+    assert len(list((job / "data" / "checkpoints" / "rewriting-two").glob("rank-001/chunk-*.jsonl"))) > 0
+    assert _outputs(job, "two") == _outputs(job, "single")

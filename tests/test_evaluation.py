@@ -11,8 +11,9 @@ SCENE = scenes_to_json([Scene((Obj("circle", "red", "large", 0, 0), Obj("square"
 def test_object_recall_and_hallucination_by_hand():
     assert object_recall("A red circle and a blue square.", SCENE) == 1.0
     assert object_recall("A red circle sits in the corner.", SCENE) == 0.5
-    assert hallucination("A red circle and a green triangle.", SCENE) == (True, 1, 2)
-    assert hallucination("A red circle.", SCENE) == (False, 0, 1)
+    assert hallucination("A red circle and a green triangle.", SCENE) == (True, True, 2)
+    assert hallucination("A red circle.", SCENE) == (False, False, 1)
+    assert hallucination("A red circle in the center.", SCENE) == (False, True, 1)
 
 
 def test_vqa_accuracy_with_the_exact_judge():

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from pfutils.params import ParamsError, load_params, validate
-from pfutils.profiles import deep_merge, profile_params, read_yaml
+from pfutils.profiles import deep_merge, profile_params
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def test_tiny_profile_validates(root):
     assert params.toyworld.image_size % 3 == 0
 
 
-@pytest.mark.parametrize("profile", ["smoke"])
+@pytest.mark.parametrize("profile", ["paper", "smoke"])
 def test_overlay_profiles_validate(root, profile):
     merged = profile_params(profile, root / "params.yaml", root / "profiles")
     validate(merged, profile)
@@ -80,3 +80,19 @@ def test_params_yaml_states_every_value(tiny):
     """A value left to a schema default is invisible to DVC's params tracking: params.yaml must state them all."""
     dump = validate(tiny).model_dump(exclude_none=True)
     assert _missing_keys(dump, tiny) == []
+
+
+def test_profile_switch_command_writes_a_valid_params_file(tmp_path, root):
+    from pfutils.profiles import main
+
+    (tmp_path / "profiles").mkdir()
+    params = tmp_path / "params.yaml"
+    params.write_text((root / "params.yaml").read_text())
+    (tmp_path / "profiles" / "paper.yaml").write_text((root / "profiles" / "paper.yaml").read_text())
+    main(["paper", "--params", str(params), "--profiles-dir", str(tmp_path / "profiles")])
+    switched = load_params(params)
+    assert switched.model.vision.name == "ViT-L-14-336" and switched.model.cross_attn_every_n_layers == 4
+    assert switched.tuning.stage3.train.lr == 1e-5 and switched.reward.backend == "hf"
+    assert "# Parameters of the whole pipeline" in params.read_text(), "comments must survive the switch"
+    with pytest.raises(SystemExit, match="no profile"):
+        main(["nope", "--params", str(params), "--profiles-dir", str(tmp_path / "profiles")])

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pfutils.profiles import profile_params, write_yaml_atomic
 
@@ -46,14 +47,18 @@ def clone(tmp_path_factory, request) -> Path:
 
 
 def test_repro_then_noop_then_only_downstream(clone):
+    stages = set(yaml.safe_load((clone / "dvc.yaml").read_text())["stages"])
     first = _run(["dvc", "repro"], clone)
-    assert "sources" in _ran(first)
+    assert _ran(first) == stages - {"base_models"}, "every stage runs; the committed base models are reused"
+    for artifact in ("reports/claims.md", "reports/figures/figure9_stages_and_ablations.png",
+                     "reports/tables/table1_captioning_vqa.md", "data/pf1m_release/pf1m.json"):
+        assert (clone / artifact).exists(), artifact
     again = _run(["dvc", "repro"], clone)
     assert _ran(again) == set(), f"second dvc repro was not a no-op:\n{again}"
-    params = (clone / "params.yaml").read_text()
-    (clone / "params.yaml").write_text(params.replace("vsr_like: {train: 0, val: 2, test: 3}",
-                                                      "vsr_like: {train: 0, val: 2, test: 4}"))
+    params = clone / "params.yaml"
+    params.write_text(params.read_text().replace("samples_per_dataset: 2", "samples_per_dataset: 3"))
     changed = _run(["dvc", "repro"], clone)
-    assert _ran(changed) == {"sources"}
+    assert _ran(changed) == {"evaluation", "figures"}, "only the stages downstream of the changed key rerun"
     metrics = _run(["dvc", "metrics", "show"], clone)
-    assert "reports/metrics/00_sources.json" in metrics
+    for name in ("00_sources", "00b_base_models", "02_rewriter", "04_filtering", "07_evaluation", "08_figures"):
+        assert f"reports/metrics/{name}.json" in metrics

@@ -7,6 +7,7 @@ processes)`. With one process it runs in the notebook's own process; with severa
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,9 @@ def run_module(module: str, params_path: str, processes: int, *args: str) -> Non
         return
     torchrun = Path(sys.executable).parent / "torchrun"
     command = [str(torchrun), "--standalone", "--nproc_per_node", str(processes), "-m", module, *argv]
-    subprocess.run(command, check=True)
+    # CPU ranks share the cores: more OpenMP threads than cores makes every rank spin and crawl.
+    threads = {} if torch.cuda.is_available() else {"OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // processes))}
+    subprocess.run(command, check=True, env={**os.environ, **threads})
 
 
 def process_state():

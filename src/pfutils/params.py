@@ -9,7 +9,7 @@ Profiles (`profiles/*.yaml`) are overlays deep-merged onto params.yaml; see `pfu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -26,7 +26,6 @@ from .toyworld.sources import SOURCES
 from .toyworld.vocab import GRID
 from .training.trainer import TrainConfig
 from .tuning.config import TuningParams
-
 
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -89,6 +88,7 @@ class Corpus(Section):
     dialogues: Count
     clip_pairs: Count
     single_object_share: Probability
+    twin_share: Probability  # share of CLIP pairs that are position hard negatives
     caption_sequences: Count
     max_images: int = Field(ge=1, le=16)
 

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import time
 
-import torch
-
+from ..model.trainable import set_trainable
 from ..training.collate import collate
 from ..training.examples import IGNORE
-from ..model.trainable import set_trainable
 from ..training.trainer import global_batches
 
 

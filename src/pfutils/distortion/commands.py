@@ -11,10 +11,29 @@ import re
 from typing import Callable
 
 from ..textstats import split_sentences, words
-from .wordlists import (ADJECTIVES, AGREEMENT_SWAPS, ALTERNATIVES, AMBIGUITY_CLAUSES, CASUAL_CLOSERS,
-                        CASUAL_FILLERS, CASUAL_OPENERS, CONTRACTIONS, FANCY, HEDGES, INCOHERENT_CONNECTORS,
-                        INTENSIFIERS, IRRELEVANT, METAPHORS, NOUNS, SOPHISTICATED_OPENERS, STOPWORDS, SYNONYMS,
-                        VERBOSE_CLOSERS, VERBOSE_OPENERS, WRONG_TENSES)
+from .wordlists import (
+    ADJECTIVES,
+    AGREEMENT_SWAPS,
+    ALTERNATIVES,
+    AMBIGUITY_CLAUSES,
+    CASUAL_CLOSERS,
+    CASUAL_FILLERS,
+    CASUAL_OPENERS,
+    CONTRACTIONS,
+    FANCY,
+    HEDGES,
+    INCOHERENT_CONNECTORS,
+    INTENSIFIERS,
+    IRRELEVANT,
+    METAPHORS,
+    NOUNS,
+    SOPHISTICATED_OPENERS,
+    STOPWORDS,
+    SYNONYMS,
+    VERBOSE_CLOSERS,
+    VERBOSE_OPENERS,
+    WRONG_TENSES,
+)
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")

@@ -28,11 +28,15 @@ def object_recall(text: str, scene_json: str) -> float | None:
     return named / len(objects)
 
 
-def hallucination(text: str, scene_json: str) -> tuple[bool, int, int]:
-    """(any hallucinated mention, hallucinated mentions, mentions): CHAIR-style, exact."""
-    found = mentions(text, scenes_from_json(scene_json)) if scene_json else []
-    bad = sum(m.hallucinated for m in found)
-    return bad > 0, bad, len(found)
+def hallucination(text: str, scene_json: str) -> tuple[bool, bool, int]:
+    """(mentions an absent object or attribute, also counting wrong places, number of mentions): CHAIR-style,
+    exact; the first is CHAIR's object hallucination, the second is stricter."""
+    if not scene_json:
+        return False, False, 0
+    scenes = scenes_from_json(scene_json)
+    objects = mentions(text, scenes, positions=False)
+    placed = mentions(text, scenes, positions=True)
+    return any(m.hallucinated for m in objects), any(m.hallucinated for m in placed), len(placed)
 
 
 def rouge_to_reference(rows: list[dict], answers: list[str]) -> list[float]:

@@ -9,10 +9,25 @@
 """
 from .audit import answer_changed, filter_decisions, filter_quality, hallucinated, paragraph_table
 from .config import ChangeFilter, ClipFilter, FilteringConfig, LengthFilter, NliFilter, StsFilter
-from .filters import (Decision, change_decisions, clip_decisions, length_decisions, nli_decisions, record_problem,
-                      sts_decisions)
-from .pf1m import (PF1M_FEATURES, RELEASED_FIELDS, export_pf1m, pf1m_dataset, read_pf1m, released_input,
-                   released_record, split_released_input)
+from .filters import (
+                      Decision,
+                      change_decisions,
+                      clip_decisions,
+                      length_decisions,
+                      nli_decisions,
+                      record_problem,
+                      sts_decisions,
+)
+from .pf1m import (
+                      PF1M_FEATURES,
+                      RELEASED_FIELDS,
+                      export_pf1m,
+                      pf1m_dataset,
+                      read_pf1m,
+                      released_input,
+                      released_record,
+                      split_released_input,
+)
 from .pipeline import FILTERS, STAGES, Backends, Filtered, backends_from_config, run_filters
 from .threshold import ThresholdChoice, choose_threshold, threshold_curve
 

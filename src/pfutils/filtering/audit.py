@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..scoring.clipscore import ClipScorer, split_paragraphs
-from ..toyworld.checkers import answer_label, hallucinations
+from ..toyworld.checkers import answer_label, mentions
 from ..toyworld.scene import scenes_from_json
 
 
@@ -53,13 +53,14 @@ def answer_changed(record: dict, text_field: str = "rewrite") -> bool | None:
     return label == "contradiction"
 
 
-def hallucinated(text: str, scene_json: str) -> bool:
-    """Does the text mention an object or attribute that none of the images' scenes has?"""
-    return bool(hallucinations(text, scenes_from_json(scene_json)))
+def hallucinated(text: str, scene_json: str, positions: bool = False) -> bool:
+    """Does the text mention an object or attribute that none of the images' scenes has? Object hallucination,
+    as CHAIR counts it and as CLIPScore can see it; `positions=True` also counts objects put in the wrong place."""
+    return any(m.hallucinated for m in mentions(text, scenes_from_json(scene_json), positions))
 
 
 def paragraph_table(records: Sequence[dict], clip: ClipScorer, categories: Sequence[str] = ("captioning",),
-                    text_field: str = "rewrite") -> list[dict]:
+                    text_field: str = "rewrite", positions: bool = False) -> list[dict]:
     """One row per paragraph of every multi-paragraph text with a scene: its CLIPScore and whether it hallucinates.
 
     Scored against the record's first image, as the filter does; records without a scene (real data) are skipped.
@@ -69,6 +70,6 @@ def paragraph_table(records: Sequence[dict], clip: ClipScorer, categories: Seque
     paragraphs = [split_paragraphs(r[text_field]) for r in chosen]
     scores = clip.paragraph_scores([r["images"][0] for r in chosen], paragraphs)
     return [{"id": r["id"], "dataset": r["dataset"], "paragraph": k, "text": text, "clip_score": score,
-             "hallucinated": hallucinated(text, r["scene"])}
+             "hallucinated": hallucinated(text, r["scene"], positions)}
             for r, texts, values in zip(chosen, paragraphs, scores)
             for k, (text, score) in enumerate(zip(texts, values))]

@@ -25,8 +25,15 @@ from ..scoring.nli import NliBackend, nli_backend
 from ..scoring.rouge import rouge_l_scores
 from ..scoring.sts import SentenceSimilarity
 from .config import FilteringConfig
-from .filters import (Decision, change_decisions, clip_decisions, length_decisions, nli_decisions, record_problem,
-                      sts_decisions)
+from .filters import (
+    Decision,
+    change_decisions,
+    clip_decisions,
+    length_decisions,
+    nli_decisions,
+    record_problem,
+    sts_decisions,
+)
 
 FILTERS = ("length", "change", "sts", "clip", "nli")
 STAGES = ("input",) + FILTERS

@@ -6,7 +6,6 @@ so `open_clip.create_model("local-dir:<dir>")` loads it like any released CLIP.
 """
 from __future__ import annotations
 
-import math
 import random
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from tqdm import tqdm
 from ..storage import atomic_dir, write_json
 from ..toyworld.render import render
 from ..toyworld.scene import Scene
+from ..training.schedule import warmup_cosine
 from .tokenizer import EOS_ID, PAD_ID
 
 MEAN = STD = (0.5, 0.5, 0.5)
@@ -52,15 +52,6 @@ def text_tokens(tokenizer, texts: list[str], context_length: int) -> torch.Tenso
         ids = ids[:context_length - 1] + [EOS_ID]
         rows.append(ids + [PAD_ID] * (context_length - len(ids)))
     return torch.tensor(rows)
-
-
-def warmup_cosine(steps: int, warmup: int):
-    """Learning-rate multiplier: linear warm-up, then cosine decay to zero (transformers from scratch need both)."""
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
-    return factor
 
 
 def train_clip(pairs: list[tuple[Scene, str]], tokenizer, cfg: dict, steps: int, batch_size: int, lr: float,

@@ -14,9 +14,8 @@ from ..prompts import chat_prompt
 from ..toyworld import raw, teacher
 from ..toyworld.questions import FAMILIES, ask
 from ..toyworld.refer import full_name, inventory, where
-from ..toyworld.scene import Scene
-from ..toyworld.scene import World
-from ..toyworld.vocab import POSITIONS, number_word
+from ..toyworld.scene import Scene, World
+from ..toyworld.vocab import POSITIONS
 
 
 def _rng(seed: int, kind: str, i: int) -> random.Random:
@@ -113,11 +112,11 @@ def captioning_sequence(world: World, rng: random.Random, max_images: int) -> tu
     for _ in range(rng.randint(1, max_images)):
         scene = world.scene(rng, 1 if rng.random() < 0.3 else None)
         style = rng.random()
-        if style < 0.4:
+        if style < 0.3:
             caption = teacher.detailed_description(scene, rng)[1]
-        elif style < 0.7:
+        elif style < 0.8:
             caption = listing(scene)
-        elif style < 0.85:
+        elif style < 0.9:
             caption = f"There {'is' if len(scene.objects) == 1 else 'are'} {inventory(scene)}."
         else:
             caption = raw.coco_captions(scene, rng, 0.0, k=1)[0]

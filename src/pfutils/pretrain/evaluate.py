@@ -52,20 +52,29 @@ def closed_gates(model):
             block.ff_gate.data.copy_(ff)
 
 
-def captions(model, tokenizer, scenes: list, image_size: int, max_new_tokens: int, batch_size: int = 64) -> list[str]:
-    """Greedy captions: each prompt is one `<image>`, decoding stops at `<|endofchunk|>` or EOS."""
+def captions(model, tokenizer, scenes: list, image_size: int, max_new_tokens: int, prefix: str = "",
+             batch_size: int = 64) -> list[str]:
+    """Greedy captions of `<image>` + `prefix`, decoding until `<|endofchunk|>` or EOS; the prefix is kept.
+
+    A prefix such as "a" makes the bare LM (gates closed) describe objects too, so it can be compared."""
     stop = [tokenizer.convert_tokens_to_ids(END_OF_CHUNK), tokenizer.eos_token_id]
-    return generate_texts(model, tokenizer, [IMAGE_TOKEN] * len(scenes), [[render(s, image_size)] for s in scenes],
-                          batch_size, max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=stop)
+    texts = generate_texts(model, tokenizer, [IMAGE_TOKEN + prefix] * len(scenes),
+                           [[render(s, image_size)] for s in scenes], batch_size, max_new_tokens=max_new_tokens,
+                           do_sample=False, eos_token_id=stop)
+    return [f"{prefix} {t}".strip() if prefix else t for t in texts]
 
 
 def hallucination_scores(texts: list[str], scenes: list) -> dict[str, float]:
-    """CHAIR-style: share of captions with a hallucinated mention, share of mentions hallucinated."""
-    found = [mentions(text, [scene]) for text, scene in zip(texts, scenes)]
-    n_mentions = sum(len(f) for f in found)
-    n_bad = sum(m.hallucinated for f in found for m in f)
-    return {"hallucinated_captions": sum(any(m.hallucinated for m in f) for f in found) / len(texts),
-            "hallucinated_mentions": n_bad / max(n_mentions, 1), "mentions_per_caption": n_mentions / len(texts)}
+    """CHAIR-style shares of captions with a hallucinated mention and of mentions hallucinated: of objects and
+    their attributes (CHAIR proper), and with positions checked too."""
+    scores = {}
+    for name, positions in (("objects", False), ("with_positions", True)):
+        found = [mentions(text, [scene], positions) for text, scene in zip(texts, scenes)]
+        n_mentions = sum(len(f) for f in found)
+        scores[f"hallucinated_captions_{name}"] = sum(any(m.hallucinated for m in f) for f in found) / len(texts)
+        scores[f"hallucinated_mentions_{name}"] = sum(m.hallucinated for f in found for m in f) / max(n_mentions, 1)
+    scores["mentions_per_caption"] = sum(len(mentions(t, [s])) for t, s in zip(texts, scenes)) / len(texts)
+    return scores
 
 
 def names_object(text: str, scene) -> bool:

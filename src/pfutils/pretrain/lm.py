@@ -8,7 +8,7 @@ import torch
 from tqdm import tqdm
 from transformers import LlamaConfig, LlamaForCausalLM
 
-from .clip import warmup_cosine
+from ..training.schedule import warmup_cosine
 from .tokenizer import EOS_ID, PAD_ID
 
 

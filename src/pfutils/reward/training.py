@@ -23,7 +23,7 @@ from tqdm import tqdm
 from transformers import LlamaConfig, LlamaForSequenceClassification
 
 from ..model.device import runtime_device
-from ..pretrain.clip import warmup_cosine
+from ..training.schedule import warmup_cosine
 from .config import Backbone, RewardTraining
 from .pairs import PreferencePair
 from .trained import TEXT_FORMAT, TrainedRewardModel

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import datasets
-from ..launch import process_state
 
+from ..launch import process_state
 from ..model.checkpoint import load_flamingo
 from ..params import load_params
 from ..prompts import rewriter_prompt

@@ -10,10 +10,8 @@ Each score sits behind one small interface and is chosen by parameters, never by
 - `clipscore`: per-paragraph CLIPScore with any open_clip model: ViT-L-14-336 `openai` (paper) or the toyworld
   CLIP (tiny).
 """
-from .clipscore import (ClipScorer, MAX_SENTENCES, local_clip_scorer, open_clip_scorer, sentence_pieces,
-                        split_paragraphs)
-from .nli import (LABELS, NLI_TEMPLATE, CrossEncoderNli, ExactNli, NliBackend, NliItem, NliResult, nli_backend,
-                  nli_pair)
+from .clipscore import MAX_SENTENCES, ClipScorer, local_clip_scorer, open_clip_scorer, sentence_pieces, split_paragraphs
+from .nli import LABELS, NLI_TEMPLATE, CrossEncoderNli, ExactNli, NliBackend, NliItem, NliResult, nli_backend, nli_pair
 from .rouge import rouge_l, rouge_l_scores
 from .sts import PACKAGED_MINILM, SentenceSimilarity, model_location, sentence_model
 

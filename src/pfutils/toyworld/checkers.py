@@ -94,10 +94,11 @@ def _matches(scene: Scene, m: Mention) -> bool:
     return len(found) == m.count if m.count is not None else bool(found)
 
 
-def mentions(text: str, scenes: list[Scene]) -> list[Mention]:
+def mentions(text: str, scenes: list[Scene], positions: bool = True) -> list[Mention]:
     """Every checkable claim of `text` about the scenes of its images, each marked hallucinated or not.
 
     With several images (change captioning, two-image statements) a claim holds if any image bears it out.
+    `positions=False` checks objects and their attributes only (CHAIR's object hallucination), not where they are.
     """
     found = []
     for sentence in _SENTENCE.split(text):
@@ -109,7 +110,8 @@ def mentions(text: str, scenes: list[Scene]) -> list[Mention]:
             if w in SHAPE_WORDS:
                 colour, size, count, void = _modifiers(words, i)
                 if not void:
-                    claim = Mention(w, SHAPE_WORDS[w], colour, size, _position_after(words, i), count)
+                    claim = Mention(w, SHAPE_WORDS[w], colour, size, _position_after(words, i) if positions else None,
+                                    count)
             elif w in GENERIC_NOUNS:
                 colour, size, count, void = _modifiers(words, i)
                 if not void and (colour or size or (count is not None and w in ("objects", "shapes"))):

@@ -17,7 +17,6 @@ from .questions import ask, pair_statement
 from .render import render
 from .scene import Scene, World, scenes_to_json
 
-
 CAPTION_INSTRUCTIONS = ("Write a short caption for the image.", "A short image caption:", "Briefly describe the image.")
 PARAGRAPH_INSTRUCTIONS = ("Describe the image.", "Write a paragraph about this image.")
 ALT_INSTRUCTIONS = ("Write a caption for this picture.", "What is in this image?")

@@ -33,6 +33,7 @@ from ..model.trainable import set_trainable
 from ..storage import replace_dir, write_json
 from .collate import collate
 from .examples import IGNORE
+from .schedule import warmup_cosine
 
 
 class TrainConfig(Section):
@@ -55,14 +56,6 @@ def _fingerprint(config: TrainConfig, examples: list[dict], seed: int) -> str:
     for e in examples:
         digest.update(json.dumps([e["input_ids"], e["labels"], len(e["images"])]).encode())
     return digest.hexdigest()[:16]
-
-
-def _schedule(total_steps: int, warmup_steps: int):
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return (step + 1) / warmup_steps
-        return 0.5 * (1 + math.cos(math.pi * (step - warmup_steps) / max(1, total_steps - warmup_steps)))
-    return factor
 
 
 def global_batches(n_examples: int, batch_size: int, epoch: int, seed: int) -> list[list[int]]:
@@ -135,7 +128,7 @@ def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], 
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     batches_per_epoch = math.ceil(n_examples / config.batch_size)
     total = batches_per_epoch * config.epochs
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(total, round(config.warmup_ratio * total)))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(total, round(config.warmup_ratio * total)))
     fingerprint = _fingerprint(config, loaded[0], seed)
     progress = {"fingerprint": fingerprint, "step": 0, "curve": []}
     if (work_dir / "progress.json").exists():

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import datasets
 import torch
-from ..launch import process_state
 from PIL import Image
 
 from ..augmentation.packing import Turn, epoch_examples, tokenized_turns
+from ..launch import process_state
 from ..model.checkpoint import load_flamingo, save_flamingo
 from ..model.device import runtime_device, runtime_dtype
 from ..model.images import image_transform

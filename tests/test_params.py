@@ -18,7 +18,7 @@ def test_tiny_profile_validates(root):
     assert params.toyworld.image_size % 3 == 0
 
 
-@pytest.mark.parametrize("profile", ["paper", "smoke"])
+@pytest.mark.parametrize("profile", ["paper", "smoke", "gpu-small"])
 def test_overlay_profiles_validate(root, profile):
     merged = profile_params(profile, root / "params.yaml", root / "profiles")
     validate(merged, profile)
@@ -59,6 +59,19 @@ def test_unknown_dataset_and_missing_section_are_named(tiny):
     bad = copy.deepcopy(tiny)
     del bad["toyworld"]
     _fails(bad, "toyworld: Field required")
+
+
+def test_real_sources_are_checked_against_their_slot(tiny):
+    source = {"loader": "vqav2", "split": "train", "image_root": "raw/coco/train2014",
+              "files": {"questions": "q.json", "annotations": "a.json"}}
+    good = copy.deepcopy(tiny)
+    good["sources"]["real"] = {"vqav2_like": [source]}
+    assert validate(good).sources.real["vqav2_like"][0].loader == "vqav2"
+    bad = copy.deepcopy(good)
+    bad["sources"]["real"] = {"gqa_like": [source]}
+    _fails(bad, "sources.real", "vqav2 fills vqav2_like")
+    bad["sources"]["real"] = {"vqav2_like": [{**source, "files": {"questions": "q.json"}}]}
+    _fails(bad, "sources.real.vqav2_like.0", "files")
 
 
 def test_deep_merge_only_overrides_given_keys():

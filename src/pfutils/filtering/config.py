@@ -66,6 +66,10 @@ class ClipFilter(Section):
     # "validation": stage 04 replaces `threshold` by the one that best separates hallucinated paragraphs on the
     # validation split (toyworld knows which are); "param": use `threshold` as given (the paper's 17.0).
     threshold_from: Literal["param", "validation"] = "param"
+    # What "best separates" means with threshold_from: validation. Youden's J (recall minus false-positive rate)
+    # does not depend on how common hallucination is; F1 does, and when most paragraphs hallucinate it is
+    # maximised by dropping them all.
+    criterion: Literal["f1", "youden_j"] = "youden_j"
     categories: tuple[Category, ...] = ("captioning",)
     batch_size: BatchSize = 64
 

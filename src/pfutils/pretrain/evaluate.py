@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 from contextlib import contextmanager
+from dataclasses import replace
 
 from ..model.generation import generate_texts
 from ..prompts import END_OF_CHUNK, IMAGE_TOKEN
@@ -65,16 +66,29 @@ def captions(model, tokenizer, scenes: list, image_size: int, max_new_tokens: in
 
 
 def hallucination_scores(texts: list[str], scenes: list) -> dict[str, float]:
-    """CHAIR-style shares of captions with a hallucinated mention and of mentions hallucinated: of objects and
-    their attributes (CHAIR proper), and with positions checked too."""
+    """Shares of captions with a hallucinated mention and of mentions hallucinated, at three levels of claim:
+
+    - `objects`: CHAIR proper, object categories only: a named shape that is nowhere in the scene;
+    - `attributes`: the named shape with its colour, size and count (a "large purple cross" where the crosses
+      are large-orange and small-purple is hallucinated: attribute binding);
+    - `with_positions`: and where it is.
+    """
     scores = {}
-    for name, positions in (("objects", False), ("with_positions", True)):
-        found = [mentions(text, [scene], positions) for text, scene in zip(texts, scenes)]
+    levels = {"objects": _category_claims, "attributes": lambda t, s: mentions(t, [s], False),
+              "with_positions": lambda t, s: mentions(t, [s], True)}
+    for name, claims in levels.items():
+        found = [claims(text, scene) for text, scene in zip(texts, scenes)]
         n_mentions = sum(len(f) for f in found)
         scores[f"hallucinated_captions_{name}"] = sum(any(m.hallucinated for m in f) for f in found) / len(texts)
         scores[f"hallucinated_mentions_{name}"] = sum(m.hallucinated for f in found for m in f) / max(n_mentions, 1)
     scores["mentions_per_caption"] = sum(len(mentions(t, [s])) for t, s in zip(texts, scenes)) / len(texts)
     return scores
+
+
+def _category_claims(text: str, scene) -> list:
+    """The shapes `text` names, each hallucinated only if the scene has no object of that shape at all."""
+    present = {o.shape for o in scene.objects}
+    return [replace(m, hallucinated=m.shape not in present) for m in mentions(text, [scene], False) if m.shape]
 
 
 def names_object(text: str, scene) -> bool:

@@ -11,9 +11,10 @@ SCENE = scenes_to_json([Scene((Obj("circle", "red", "large", 0, 0), Obj("square"
 def test_object_recall_and_hallucination_by_hand():
     assert object_recall("A red circle and a blue square.", SCENE) == 1.0
     assert object_recall("A red circle sits in the corner.", SCENE) == 0.5
-    assert hallucination("A red circle and a green triangle.", SCENE) == (True, True, 2)
-    assert hallucination("A red circle.", SCENE) == (False, False, 1)
-    assert hallucination("A red circle in the center.", SCENE) == (False, True, 1)
+    assert hallucination("A red circle and a green triangle.", SCENE) == (True, True, True, 2)
+    assert hallucination("A red circle.", SCENE) == (False, False, False, 1)
+    assert hallucination("A red circle in the center.", SCENE) == (False, False, True, 1)
+    assert hallucination("A blue circle.", SCENE) == (False, True, True, 1)  # a circle is there, not a blue one
 
 
 def test_vqa_accuracy_with_the_exact_judge():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..scoring.nli import NliItem
 from ..scoring.rouge import rouge_l_scores
-from ..toyworld.checkers import mentions, tokens
+from ..toyworld.checkers import mentions, object_mentions, tokens
 from ..toyworld.scene import scenes_from_json
 from ..toyworld.vocab import SHAPE_PLURALS
 
@@ -28,15 +28,16 @@ def object_recall(text: str, scene_json: str) -> float | None:
     return named / len(objects)
 
 
-def hallucination(text: str, scene_json: str) -> tuple[bool, bool, int]:
-    """(mentions an absent object or attribute, also counting wrong places, number of mentions): CHAIR-style,
-    exact; the first is CHAIR's object hallucination, the second is stricter."""
+def hallucination(text: str, scene_json: str) -> tuple[bool, bool, bool, int]:
+    """(names a shape the image does not have: CHAIR's object hallucination; names an absent object-attribute
+    combination; also counting wrong places; number of mentions), exact. Each is stricter than the one before."""
     if not scene_json:
-        return False, False, 0
+        return False, False, False, 0
     scenes = scenes_from_json(scene_json)
-    objects = mentions(text, scenes, positions=False)
+    attributed = mentions(text, scenes, positions=False)
     placed = mentions(text, scenes, positions=True)
-    return any(m.hallucinated for m in objects), any(m.hallucinated for m in placed), len(placed)
+    return (any(m.hallucinated for m in object_mentions(text, scenes)), any(m.hallucinated for m in attributed),
+            any(m.hallucinated for m in placed), len(placed))
 
 
 def rouge_to_reference(rows: list[dict], answers: list[str]) -> list[float]:

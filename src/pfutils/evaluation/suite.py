@@ -43,9 +43,10 @@ def answer_frame(model, tokenizer, rows: dict[str, list[dict]], p: EvaluationPar
                               "reference": [r["response"] for r in items]})
         frame["rouge_l"] = rouge_to_reference(items, answers)
         flags = [hallucination(a, r["scene"]) for a, r in zip(answers, items)]
-        frame["hallucinated"] = [f[0] for f in flags]
-        frame["misplaced"] = [f[1] for f in flags]
-        frame["mentions"] = [f[2] for f in flags]
+        frame["hallucinated_objects"] = [f[0] for f in flags]
+        frame["hallucinated"] = [f[1] for f in flags]
+        frame["misplaced"] = [f[2] for f in flags]
+        frame["mentions"] = [f[3] for f in flags]
         if task == "captioning":
             frame["object_recall"] = [object_recall(a, r["scene"]) for a, r in zip(answers, items)]
         if task.startswith("multi_image"):
@@ -76,6 +77,7 @@ def summary(frame: pd.DataFrame) -> dict[str, float]:
     return {
         "captioning_rouge_l": mean("captioning", "rouge_l"),
         "captioning_object_recall": mean("captioning", "object_recall"),
+        "captioning_hallucinated_objects": mean("captioning", "hallucinated_objects"),
         "captioning_hallucinated": mean("captioning", "hallucinated"),
         "captioning_misplaced": mean("captioning", "misplaced"),
         "vqa_held_in_accuracy": mean("vqa_held_in", "correct"),
@@ -87,6 +89,7 @@ def summary(frame: pd.DataFrame) -> dict[str, float]:
         "multi_image_held_out_accuracy": mean("multi_image_held_out", "correct"),
         "reward_mean": round(float(vqa.reward.mean()), 4),
         "reward_median": round(float(vqa.reward.median()), 4),
+        "hallucinated_objects_answers": round(float(grounded.hallucinated_objects.mean()), 4) if len(grounded) else None,
         "hallucinated_answers": round(float(grounded.hallucinated.mean()), 4) if len(grounded) else None,
         "misplaced_answers": round(float(grounded.misplaced.mean()), 4) if len(grounded) else None,
     }

@@ -11,11 +11,15 @@ from . import paper
 
 
 def save(fig, stem: str | Path) -> list[Path]:
+    """PNG and SVG, byte-identical from one run to the next (no date stamp, fixed SVG ids), so a rerun that
+    changes no number changes no file."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-    for path in paths:
-        fig.savefig(path, bbox_inches="tight", dpi=130)
+    with plt.rc_context({"svg.hashsalt": "pfutils"}):
+        for path in paths:
+            metadata = {"Date": None} if path.suffix == ".svg" else {"Software": None}
+            fig.savefig(path, bbox_inches="tight", dpi=130, metadata=metadata)
     return paths
 
 
@@ -53,6 +57,7 @@ def figure9(table: pd.DataFrame, stages: list[str], variants: list[str]):
             ax.scatter(["stage2"], [table.loc[variant, column]], marker="x", s=60, label=f"stage 2: {variant}")
         ax.set_title(title, fontsize=10)
     axes[0].legend(fontsize=7)
-    fig.suptitle("Figure 9: stage 2 raises in-domain accuracy and lowers politeness; stage 3 recovers it", fontsize=10)
+    fig.suptitle("Figure 9 (the paper: stage 2 raises in-domain accuracy and lowers politeness; stage 3 recovers it)",
+                 fontsize=10)
     fig.tight_layout()
     return fig

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import random
 from contextlib import contextmanager
-from dataclasses import replace
 
 from ..model.generation import generate_texts
 from ..prompts import END_OF_CHUNK, IMAGE_TOKEN
-from ..toyworld.checkers import mentions, tokens
+from ..toyworld.checkers import mentions, object_mentions, tokens
 from ..toyworld.render import render
 from ..toyworld.scene import World
 from ..toyworld.vocab import COLOURS, POSITION_PHRASES, SHAPE_PLURALS, SHAPES, SIZES
@@ -74,7 +73,7 @@ def hallucination_scores(texts: list[str], scenes: list) -> dict[str, float]:
     - `with_positions`: and where it is.
     """
     scores = {}
-    levels = {"objects": _category_claims, "attributes": lambda t, s: mentions(t, [s], False),
+    levels = {"objects": lambda t, s: object_mentions(t, [s]), "attributes": lambda t, s: mentions(t, [s], False),
               "with_positions": lambda t, s: mentions(t, [s], True)}
     for name, claims in levels.items():
         found = [claims(text, scene) for text, scene in zip(texts, scenes)]
@@ -83,12 +82,6 @@ def hallucination_scores(texts: list[str], scenes: list) -> dict[str, float]:
         scores[f"hallucinated_mentions_{name}"] = sum(m.hallucinated for f in found for m in f) / max(n_mentions, 1)
     scores["mentions_per_caption"] = sum(len(mentions(t, [s])) for t, s in zip(texts, scenes)) / len(texts)
     return scores
-
-
-def _category_claims(text: str, scene) -> list:
-    """The shapes `text` names, each hallucinated only if the scene has no object of that shape at all."""
-    present = {o.shape for o in scene.objects}
-    return [replace(m, hallucinated=m.shape not in present) for m in mentions(text, [scene], False) if m.shape]
 
 
 def names_object(text: str, scene) -> bool:

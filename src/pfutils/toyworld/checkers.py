@@ -12,7 +12,7 @@ Mentions outside that grammar are not checked, so the hallucination rate is a lo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .scene import Scene
 from .vocab import BACKGROUNDS, COLOURS, NUMBER_WORDS, POSITIONS, SHAPE_PLURALS, SHAPES
@@ -126,6 +126,13 @@ def mentions(text: str, scenes: list[Scene], positions: bool = True) -> list[Men
 
 def hallucinations(text: str, scenes: list[Scene]) -> list[Mention]:
     return [m for m in mentions(text, scenes) if m.hallucinated]
+
+
+def object_mentions(text: str, scenes: list[Scene]) -> list[Mention]:
+    """CHAIR proper: the shapes `text` names, each hallucinated only if no image has an object of that shape
+    (whatever the colour, size, count or place the text gives it)."""
+    present = {o.shape for scene in scenes for o in scene.objects}
+    return [replace(m, hallucinated=m.shape not in present) for m in mentions(text, scenes, False) if m.shape]
 
 
 # --- answers ------------------------------------------------------------------------------------------------------

@@ -579,3 +579,16 @@ def test_stage_fills_the_slot_by_split_and_keeps_rejects(tmp_path):
     assert len(rejects) == 2 * len(bad) and {r["slot"] for r in rejects} == {"vqav2_like"}
     with pytest.raises(ValueError, match="fills 'vqav2_like'"):
         build_real_source("gqa_like", [train])
+
+
+def test_paper_profile_stage_00_names_every_download_before_loading(root, monkeypatch, tmp_path):
+    from pfutils.params import validate
+    from pfutils.profiles import profile_params
+
+    real = validate(profile_params("paper", root / "params.yaml", root / "profiles")).sources.real
+    monkeypatch.chdir(tmp_path)  # nothing downloaded here
+    with pytest.raises(FileNotFoundError) as error:
+        require_downloads(real)
+    lines = str(error.value).splitlines()[1:]
+    assert len(lines) == len(missing_downloads(real)) >= sum(len(configs) for configs in real.values())
+    assert {line.split(".")[2].split("[")[0] for line in lines} == set(real)  # every slot is named

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import torch
 
-from pfutils.model.device import runtime_device, runtime_dtype
 from pfutils.benchmarks.flops import H100_BF16_DENSE_PEAK_FLOPS, flamingo_flops
 from pfutils.benchmarks.gpu import (
     SHAPES,
@@ -28,6 +27,7 @@ from pfutils.benchmarks.gpu import (
     rewriting_decode_throughput,
     shaped_config,
 )
+from pfutils.model.device import runtime_device, runtime_dtype
 from pfutils.params import validate
 from pfutils.profiles import deep_merge, read_yaml
 from pfutils.storage import write_json

@@ -13,11 +13,20 @@ from pydantic import ValidationError
 from pfutils.loaders import DOWNLOADS, LOADERS, REPLACES
 from pfutils.loaders.common import answer_type, choose, majority
 from pfutils.loaders.config import SourceConfig
-from pfutils.loaders.stage import build_real_source, missing_downloads, require_downloads
 from pfutils.loaders.nlvr2 import PAIR_TEMPLATES
+from pfutils.loaders.stage import (
+    build_real_source,
+    missing_downloads,
+    require_downloads,
+)
 from pfutils.loaders.vsr import STATEMENT_TEMPLATES
 from pfutils.schema import FEATURES, dataset_from_rows, sample
-from pfutils.toyworld.sources import CAPTION_INSTRUCTIONS, CHANGE_INSTRUCTIONS, PARAGRAPH_INSTRUCTIONS, SOURCES
+from pfutils.toyworld.sources import (
+    CAPTION_INSTRUCTIONS,
+    CHANGE_INSTRUCTIONS,
+    PARAGRAPH_INSTRUCTIONS,
+    SOURCES,
+)
 
 
 def png(path: Path) -> str:

@@ -19,11 +19,11 @@ from PIL import Image
 from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast
 
+from pfutils.benchmarks.flops import flamingo_flops, mfu
 from pfutils.model.build import assemble_flamingo, language_model, vision_tower
 from pfutils.model.config import FlamingoConfig
 from pfutils.model.device import runtime_dtype
 from pfutils.model.flamingo import Flamingo
-from pfutils.benchmarks.flops import flamingo_flops, mfu
 from pfutils.model.generation import generate_tokens
 from pfutils.model.images import image_transform, images_tensor
 from pfutils.model.lora import add_lora

@@ -16,7 +16,12 @@ from .common import Download
 from .elevater import ELEVATER, load_elevater
 from .gqa import GQA, load_gqa
 from .img2p import IMG2P, load_img2p
-from .llava import LLAVA, load_llava_conversation, load_llava_detail, load_llava_reasoning
+from .llava import (
+    LLAVA,
+    load_llava_conversation,
+    load_llava_detail,
+    load_llava_reasoning,
+)
 from .nlvr2 import NLVR2, load_nlvr2
 from .spotdiff import SPOTDIFF, load_spotdiff
 from .text_dialogues import SHAREGPT, ULTRACHAT, load_sharegpt, load_ultrachat

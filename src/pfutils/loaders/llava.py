@@ -12,7 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from .coco import CocoAnnotations
-from .common import Collector, Download, check_turns, exchanges, listed, read_json, require
+from .common import (
+    Collector,
+    Download,
+    check_turns,
+    exchanges,
+    listed,
+    read_json,
+    require,
+)
 
 LLAVA = Download("LLaVA-Instruct-150K (and the COCO train2017 images)",
                  "https://huggingface.co/datasets/liuhaotian/LLaVA-Instruct-150K")

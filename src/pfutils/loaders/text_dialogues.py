@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import Collector, Download, Malformed, check_turns, exchanges, listed, read_json, read_jsonl
+from .common import (
+    Collector,
+    Download,
+    Malformed,
+    check_turns,
+    exchanges,
+    listed,
+    read_json,
+    read_jsonl,
+)
 
 ULTRACHAT = Download("UltraChat", "https://huggingface.co/datasets/stingning/ultrachat")
 SHAREGPT = Download("ShareGPT (ShareGPT_V3_unfiltered_cleaned_split.json)",

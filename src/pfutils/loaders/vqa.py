@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import Collector, Download, Malformed, answer_type, listed, majority, read_json, require
+from .common import (
+    Collector,
+    Download,
+    Malformed,
+    answer_type,
+    listed,
+    majority,
+    read_json,
+    require,
+)
 
 VQAV2 = Download("VQA-v2 (questions, annotations and the COCO 2014 images)", "https://visualqa.org/download.html")
 OKVQA = Download("OK-VQA (questions, annotations and the COCO val2014 images)", "https://okvqa.allenai.org/download.html")

@@ -586,7 +586,7 @@ def test_stage_fills_the_slot_by_split_and_keeps_rejects(tmp_path):
     assert set(splits) == {"train", "test"} and splits["train"].num_rows == len(rows)
     assert set(splits["train"]["dataset"]) == {"vqav2_like"} and splits["train"]["id"] == [r["id"] for r in rows]
     assert len(rejects) == 2 * len(bad) and {r["slot"] for r in rejects} == {"vqav2_like"}
-    with pytest.raises(ValueError, match="fills 'vqav2_like'"):
+    with pytest.raises(ValueError, match="vqav2 fills vqav2_like"):
         build_real_source("gqa_like", [train])
 
 

@@ -18,8 +18,7 @@ from .config import Section
 from .distortion.config import DistortionParams
 from .evaluation.config import EvaluationParams
 from .filtering.config import FilteringConfig
-from .loaders import REPLACES
-from .loaders.config import SourceConfig
+from .loaders.config import SourceConfig, misplaced
 from .model.config import FlamingoConfig
 from .reward.config import RewardParams
 from .rewriting.config import RewriterParams, RewritingParams
@@ -89,8 +88,7 @@ class Sources(Section):
     @field_validator("real")
     @classmethod
     def _fills_its_slot(cls, v: dict) -> dict:
-        wrong = [f"{slot}: {c.loader} fills {REPLACES[c.loader]}" for slot, configs in v.items() for c in configs
-                 if REPLACES[c.loader] != slot]
+        wrong = [line for slot, configs in v.items() for line in misplaced(slot, configs)]
         if wrong:
             raise ValueError(f"loader placed in the wrong slot: {wrong}")
         return v

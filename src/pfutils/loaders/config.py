@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ..config import Section
-from . import LOADERS
+from . import LOADERS, REPLACES
 
 
 def file_arguments(loader: str) -> tuple[str, ...]:
@@ -31,6 +31,11 @@ def file_arguments(loader: str) -> tuple[str, ...]:
 
 def takes(loader: str, option: str) -> bool:
     return option in inspect.signature(LOADERS[loader]).parameters
+
+
+def misplaced(slot: str, configs: list[SourceConfig]) -> list[str]:
+    """"<slot>: <loader> fills <its slot>" for each config whose loader fills another toyworld slot than `slot`."""
+    return [f"{slot}: {c.loader} fills {REPLACES[c.loader]}" for c in configs if REPLACES[c.loader] != slot]
 
 
 class SourceConfig(Section):

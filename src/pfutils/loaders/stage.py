@@ -15,8 +15,8 @@ from pathlib import Path
 import datasets
 
 from ..schema import FEATURES, dataset_from_rows
-from . import DOWNLOADS, REPLACES
-from .config import SourceConfig
+from . import DOWNLOADS
+from .config import SourceConfig, misplaced
 
 
 def missing_downloads(real: dict[str, list[SourceConfig]]) -> list[str]:
@@ -42,9 +42,10 @@ def require_downloads(real: dict[str, list[SourceConfig]]) -> None:
 def build_real_source(slot: str, configs: list[SourceConfig]) -> tuple[datasets.DatasetDict, list[dict]]:
     """(the slot's DatasetDict by split, rejects) from its configured real sources, rows renamed to the slot."""
     by_split, rejects = defaultdict(list), []
+    wrong = misplaced(slot, configs)
+    if wrong:
+        raise ValueError(f"sources.real: loader placed in the wrong slot: {wrong}")
     for config in configs:
-        if REPLACES[config.loader] != slot:
-            raise ValueError(f"sources.real.{slot}: loader {config.loader!r} fills {REPLACES[config.loader]!r}")
         rows, bad = config.load()
         by_split[config.split] += [{**row, "dataset": slot} for row in rows]
         rejects += [{**reject, "slot": slot} for reject in bad]

@@ -80,7 +80,7 @@ def hallucination_scores(texts: list[str], scenes: list) -> dict[str, float]:
         n_mentions = sum(len(f) for f in found)
         scores[f"hallucinated_captions_{name}"] = sum(any(m.hallucinated for m in f) for f in found) / len(texts)
         scores[f"hallucinated_mentions_{name}"] = sum(m.hallucinated for f in found for m in f) / max(n_mentions, 1)
-    scores["mentions_per_caption"] = sum(len(mentions(t, [s])) for t, s in zip(texts, scenes)) / len(texts)
+    scores["mentions_per_caption"] = n_mentions / len(texts)  # of the last, fullest level: every checkable claim
     return scores
 
 

@@ -11,7 +11,7 @@ from PIL import Image
 from pydantic import ValidationError
 
 from pfutils.loaders import DOWNLOADS, LOADERS, REPLACES
-from pfutils.loaders.common import answer_type, choose, majority
+from pfutils.loaders.common import answer_type, choose, hold_out, majority
 from pfutils.loaders.config import SourceConfig
 from pfutils.loaders.nlvr2 import PAIR_TEMPLATES
 from pfutils.loaders.stage import (
@@ -552,11 +552,72 @@ def test_source_config_loads_the_source(tmp_path):
     ({"loader": "gqa", "files": {"questions": "q.json"}, "image_root": "i", "split": "dev"}, "split", "train"),
     ({"loader": "gqa", "files": {"questions": "q.json"}, "image_root": "i", "split": "train", "limit": 0},
      "limit", "greater than or equal to 1"),
+    ({"loader": "sharegpt", "files": {"data": "d.json"}, "split": "train", "holdout": {"val": -1}}, "holdout.val",
+     "greater than or equal to 0"),
+    ({"loader": "sharegpt", "files": {"data": "d.json"}, "split": "train", "holdout": {"dev": 5}}, "holdout.dev",
+     "Extra inputs"),
+    ({"loader": "sharegpt", "files": {"data": "d.json"}, "split": "test", "holdout": {"val": 5}}, "holdout",
+     "only a train source"),
+    ({"loader": "sharegpt", "files": {"data": "d.json"}, "split": "train", "limit": 10,
+      "holdout": {"val": 8, "test": 5}}, "holdout", "val + test (13) is more than the limit (10)"),
 ])
 def test_source_config_rejects_a_bad_key_by_name(fields, key, message):
     with pytest.raises(ValidationError) as error:
         SourceConfig(**fields)
     assert key in str(error.value) and message in str(error.value)
+
+
+# ---- holdout: one released file fills train, val and test ---------------------------------------------------
+
+def _grown(name: str, tmp: Path, n: int) -> dict:
+    """The loader's fixture with `n` more good records in its released format, one exchange each."""
+    fixture = FIXTURES[name](tmp)
+    path = Path(fixture["files"]["data"])
+    if name == "ultrachat":
+        with open(path, "a", encoding="utf-8") as f:
+            f.writelines(json.dumps({"id": f"x{i}", "data": [f"Question {i}?", f"Answer {i}."]}) + "\n"
+                         for i in range(n))
+    else:  # llava_conv
+        records = json.loads(path.read_text(encoding="utf-8"))
+        write_json(path, records + [{"id": f"x{i}", "image": "000000000042.jpg", "conversations": [
+            {"from": "human", "value": f"<image>\nQuestion {i}?"}, {"from": "gpt", "value": f"Answer {i}."}]}
+            for i in range(n)])
+    return fixture
+
+
+def _but_split(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k not in ("id", "split")}
+
+
+@pytest.mark.parametrize("name", ["ultrachat", "llava_conv"])
+def test_holdout_splits_one_file_disjointly_completely_and_deterministically(tmp_path, name):
+    fixture = _grown(name, tmp_path, 40)
+    every, rejects = SourceConfig(loader=name, split="train", **fixture).load()
+    config = SourceConfig(loader=name, split="train", holdout={"val": 8, "test": 5}, **fixture)
+    rows, held_rejects = config.load()
+    # complete and disjoint: each loaded row once, in the file's order, changed only in its split and id
+    assert [_but_split(r) for r in rows] == [_but_split(r) for r in every] and held_rejects == rejects
+    by_split = {split: [r for r in rows if r["split"] == split] for split in ("train", "val", "test")}
+    assert {split: len(r) for split, r in by_split.items()} == {"train": len(every) - 13, "val": 8, "test": 5}
+    assert all([r["id"] for r in part] == [f"{name}/{split}/{i}" for i in range(len(part))]
+               for split, part in by_split.items())
+    assert [r["split"] for r in rows[:13]] != ["val"] * 8 + ["test"] * 5  # spread over the file, not its head
+    # deterministic: the same file and config give the same partition, also from a fresh config
+    assert config.load()[0] == rows and SourceConfig(**config.model_dump()).load()[0] == rows
+    splits, _ = build_real_source(REPLACES[name], [config])
+    assert {split: d.num_rows for split, d in splits.items()} == {"train": len(every) - 13, "val": 8, "test": 5}
+    assert splits["val"]["instruction"] == [r["instruction"] for r in by_split["val"]]
+
+
+def test_hold_out_ranks_rows_by_sha256_of_their_id(tmp_path):
+    rows = [sample(id=f"d/train/{i}", dataset="d", split="train", instruction=str(i)) for i in range(10)]
+    held = hold_out(rows, val=2, test=1)
+    assert [(r["instruction"], r["id"]) for r in held if r["split"] != "train"] == [  # sha256: not salted per run
+        ("0", "d/val/0"), ("5", "d/val/1"), ("9", "d/test/0")]
+    assert hold_out(rows, 0, 0) == rows
+    with pytest.raises(ValueError, match=r"holdout: val 8 \+ test 5 rows asked, but the source gave only 1"):
+        SourceConfig(loader="ultrachat", split="train", holdout={"val": 8, "test": 5},
+                     **ultrachat_files(tmp_path)).load()
 
 
 # ---- stage 00 on real data: sources.real ---------------------------------------------------------------------

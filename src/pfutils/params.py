@@ -72,8 +72,9 @@ class SplitSizes(Section):
 
 class Sources(Section):
     """Stage 00's datasets: toyworld samples per split (toyworld/sources.py lists them), and the real datasets
-    that replace some of them in the paper profile (`real`: slot -> its real sources, one per split; see
-    pfutils.loaders.stage). A slot filled with real data ignores its toyworld size."""
+    that replace some of them in the paper profile (`real`: slot -> its real sources, each filling one split or,
+    with `holdout`, a train split and rows held out of it for val and test; see pfutils.loaders.stage). A slot
+    filled with real data ignores its toyworld size."""
     sizes: dict[str, SplitSizes]
     real: dict[str, list[SourceConfig]]
 

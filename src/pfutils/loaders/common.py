@@ -8,6 +8,7 @@ format has one (else its line or position), so the record can be found in the re
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from collections import Counter
@@ -181,3 +182,26 @@ class Collector:
                 if not self.full:
                     self.add(source_id, images, **fields)
         return self.rows, self.rejects
+
+
+def hold_out(rows: list[dict], val: int, test: int) -> list[dict]:
+    """`rows` of one train source with `val` of them moved to the val split and `test` more to the test split.
+
+    Some sources are released as one file (LLaVA's detail_23k.json, UltraChat, ShareGPT), yet later stages read
+    the val split of the slot it fills (the reward model's preference pairs) and its test split (held-out distorted
+    pairs). The rows are ranked by the sha256 of their id, which no process salts (unlike `hash`): the first `val`
+    go to val, the next `test` to test, the rest stay. So the same file and config always give the same disjoint
+    partition, and the held-out rows are spread over the whole file, not its first or last records. `limit` caps
+    the rows before this, so it changes which rows are candidates. Each split keeps the file's order and is
+    numbered anew, so ids stay "{dataset}/{split}/{index}".
+    """
+    if val + test > len(rows):
+        raise ValueError(f"holdout: val {val} + test {test} rows asked, but the source gave only {len(rows)}")
+    ranked = sorted(range(len(rows)), key=lambda i: hashlib.sha256(rows[i]["id"].encode()).digest())
+    moved = {i: "val" for i in ranked[:val]} | {i: "test" for i in ranked[val:val + test]}
+    numbers, out = Counter(), []
+    for i, row in enumerate(rows):
+        split = moved.get(i, row["split"])
+        out.append({**row, "split": split, "id": f"{row['dataset']}/{split}/{numbers[split]}"})
+        numbers[split] += 1
+    return out

@@ -9,6 +9,15 @@ For example (VQA-v2's validation questions as the held-in test split):
     split: test
     limit: 3000
 
+A source released as one file fills val and test too by holding rows out of its train split (`holdout`; see
+`common.hold_out`): e.g. LLaVA's detail_23k.json as train, with 2000 rows for val and 500 for test:
+
+    loader: llava_detail
+    files: {data: raw/llava/detail_23k.json, captions: ..., instances: ...}
+    image_root: raw/coco/train2017
+    split: train
+    holdout: {val: 2000, test: 500}
+
 The keys of `files` are the loader's own argument names, checked against its signature, so a config cannot name
 a file the loader would not read or leave out one it needs; the error names the key at fault.
 """
@@ -21,6 +30,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ..config import Section
 from . import LOADERS, REPLACES
+from .common import hold_out
 
 
 def file_arguments(loader: str) -> tuple[str, ...]:
@@ -38,6 +48,12 @@ def misplaced(slot: str, configs: list[SourceConfig]) -> list[str]:
     return [f"{slot}: {c.loader} fills {REPLACES[c.loader]}" for c in configs if REPLACES[c.loader] != slot]
 
 
+class Holdout(Section):
+    """How many rows of a train source go to the val and the test split instead of train (`common.hold_out`)."""
+    val: int = Field(default=0, ge=0, le=10_000_000, description="rows moved to the val split")
+    test: int = Field(default=0, ge=0, le=10_000_000, description="rows moved to the test split")
+
+
 class SourceConfig(Section):
     loader: str = Field(description="a key of pfutils.loaders.LOADERS, e.g. coco, vqav2, llava_detail")
     files: dict[str, str] = Field(description="the loader's annotation files, by its argument names")
@@ -46,6 +62,8 @@ class SourceConfig(Section):
     limit: int | None = Field(default=None, ge=1, le=10_000_000, description="at most this many rows")
     turns: Literal["first", "all"] | None = Field(
         default=None, description="dialogue loaders: keep each dialogue's first exchange, or every exchange")
+    holdout: Holdout | None = Field(
+        default=None, description="train sources: rows held out for val and test, chosen by a hash of their id")
 
     @field_validator("loader")
     @classmethod
@@ -64,10 +82,19 @@ class SourceConfig(Section):
             raise ValueError(f"image_root: loader {self.loader!r} {state}")
         if self.turns is not None and not takes(self.loader, "turns"):
             raise ValueError(f"turns: loader {self.loader!r} has no dialogue turns to choose from")
+        if self.holdout is not None:
+            if self.split != "train":
+                raise ValueError(f"holdout: only a train source holds rows out for val and test, not {self.split}")
+            held = self.holdout.val + self.holdout.test
+            if self.limit is not None and held > self.limit:
+                raise ValueError(f"holdout: val + test ({held}) is more than the limit ({self.limit})")
         return self
 
     def load(self) -> tuple[list[dict], list[dict]]:
-        """(rows, rejects) of this source."""
+        """(rows, rejects) of this source; with `holdout`, some rows are in the val and test splits."""
         options = {"image_root": self.image_root, "turns": self.turns}
-        return LOADERS[self.loader](**self.files, split=self.split, limit=self.limit,
-                                    **{k: v for k, v in options.items() if v is not None})
+        rows, rejects = LOADERS[self.loader](**self.files, split=self.split, limit=self.limit,
+                                             **{k: v for k, v in options.items() if v is not None})
+        if self.holdout is not None:
+            rows = hold_out(rows, self.holdout.val, self.holdout.test)
+        return rows, rejects

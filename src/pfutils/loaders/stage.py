@@ -47,7 +47,8 @@ def build_real_source(slot: str, configs: list[SourceConfig]) -> tuple[datasets.
         raise ValueError(f"sources.real: loader placed in the wrong slot: {wrong}")
     for config in configs:
         rows, bad = config.load()
-        by_split[config.split] += [{**row, "dataset": slot} for row in rows]
+        for row in rows:  # a row's own split: a train source may hold some out for val and test
+            by_split[row["split"]].append({**row, "dataset": slot})
         rejects += [{**reject, "slot": slot} for reject in bad]
     return datasets.DatasetDict({split: dataset_from_rows(rows, FEATURES) for split, rows in by_split.items()
                                  if rows}), rejects

@@ -74,3 +74,20 @@ def test_batch_composition_by_hand():
                 {"input_ids": [1] * 2, "labels": [IGNORE, 1]}]
     stats = batch_composition(examples, batch_size=2, micro_batch_size=2, seed=0)
     assert stats["real_fraction"] == 6 / 8 and stats["loss_fraction"] == 3 / 8 and stats["tokens"] == 6
+
+
+def test_throughput_draws_micro_batches_across_the_whole_dataset():
+    """Stage datasets are sorted by source; the benchmark must not time only their first rows."""
+    from model_fixtures import one_torch_thread, tiny_flamingo  # noqa: F401  (fixture: one thread)
+
+    from pfutils.augmentation.stats import training_throughput
+    from pfutils.model.images import image_transform
+
+    model, tok = tiny_flamingo()
+    long = [{"input_ids": [5] * 12, "labels": [IGNORE] * 4 + [5] * 8, "images": []} for _ in range(4)]
+    short = [{"input_ids": [6] * 4, "labels": [IGNORE] * 2 + [6] * 2, "images": []} for _ in range(4)]
+    stats = training_throughput(model, tok, long + short, "perceiver_xattn", micro_batch_size=2, context_length=16, steps=4,
+                                transform=image_transform(model.vision_encoder), seed=0)
+    # four steps of two cover all eight examples once: 4 x 8 + 4 x 2 loss tokens, not the first rows twice
+    assert round(stats["loss_tokens_per_second"] * stats["seconds"]) == 40
+    assert round(stats["real_tokens_per_second"] * stats["seconds"]) == 64

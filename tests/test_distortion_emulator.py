@@ -8,7 +8,7 @@ import pytest
 
 from pfutils.distortion.commands import COMMANDS
 from pfutils.distortion.distorter import llm_distorter
-from pfutils.distortion.llm_emulator import EmulatedDistorter, compress
+from pfutils.distortion.llm_emulator import EmulatedDistorter, answer_alone, compress
 from pfutils.distortion.prompts import DISTORTION_COMMANDS
 from pfutils.distortion.wordlists import (AMBIGUITY_CLAUSES, CASUAL_OPENERS, INCOHERENT_CONNECTORS, IRRELEVANT,
                                           METAPHORS, SOPHISTICATED_OPENERS, STOPWORDS, SYNONYMS, VERBOSE_OPENERS)
@@ -50,6 +50,24 @@ def test_compress_is_deterministic_and_varies_its_style():
 
 def test_compress_of_pure_politeness_is_empty():
     assert compress("Sure! I hope this helps. Let me know if you have any other questions!", random.Random(0)) == ""
+
+
+def test_answer_alone_is_what_the_answer_adds_to_the_question():
+    assert answer_alone("What size is the orange cross?", "The orange cross is large") == "large"
+    assert answer_alone("How many crosses are in the image?", "There are three crosses in the image: the a") == "three"
+    assert answer_alone("What shape is below the green cross?", "It is a triangle: the yellow one") == "triangle"
+    assert answer_alone("Which fruit is blue?\nChoices: plum, blueberry", "The answer is blueberry") == "blueberry"
+    assert answer_alone("Describe the image.", "The image shows a red circle") is None  # not a question
+    assert answer_alone("What is in the image?", "A large red circle sits in the top left corner") is None  # long
+
+
+def test_compress_answers_a_question_with_its_answer_alone_sometimes_as_digits():
+    answer = "Sure. There are three crosses in the image: the red cross on the left and the two blue crosses."
+    drafts = {compress(answer, random.Random(seed), "How many crosses are in the image?") for seed in range(60)}
+    bare = {d.rstrip(".").lower() for d in drafts if len(d.split()) == 1}
+    assert bare == {"three", "3"}
+    assert any(len(d.split()) > 3 for d in drafts)  # and sentences the rest of the time
+    assert not any(len(d.split()) == 1 for d in (compress(answer, random.Random(s)) for s in range(60)))
 
 
 # --- the 24 commands ------------------------------------------------------------------------------------------------

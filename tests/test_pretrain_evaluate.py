@@ -34,3 +34,44 @@ def test_names_object_needs_colour_and_shape():
     single = Scene((Obj("circle", "red", "small", 1, 1),), "white")
     assert names_object("a small red circle in the center", single)
     assert not names_object("a small blue circle", single)
+
+
+def test_proofreading_shows_the_text_with_typos_and_answers_it_clean():
+    import random
+
+    from pfutils.pretrain.corpus import PROOFREADING_REQUESTS, proofreading
+    from pfutils.prompts import SYSTEM_MESSAGE
+
+    text = "The image shows three shapes on a black background: a purple diamond and two yellow circles."
+    doc = proofreading(text, random.Random(0))
+    prompt, response = doc.split("### Assistant: ")
+    assert response == text and prompt.startswith(SYSTEM_MESSAGE)
+    shown = prompt.split("\n\n", 1)[1].removesuffix("\n")
+    assert any(r in prompt for r in PROOFREADING_REQUESTS)
+    assert shown != text and len(shown.split()) == len(text.split())  # typos, not other words
+
+
+def test_copying_compares_the_text_shown_with_the_bare_request():
+    """An LM that copies from its context predicts a shown text better; check with an LM that only copies."""
+    import torch
+
+    from pfutils.pretrain.evaluate import copying
+
+    class Copier(torch.nn.Module):
+        """Predicts each next token as the one that followed the current token's latest earlier occurrence."""
+        def forward(self, input_ids):
+            ids = input_ids[0].tolist()
+            logits = torch.zeros(1, len(ids), 500)
+            for i, t in enumerate(ids):
+                earlier = [j for j in range(i) if ids[j] == t]
+                if earlier:
+                    logits[0, i, ids[earlier[-1] + 1]] = 20.0
+            return type("Out", (), {"logits": logits})()
+
+    class Chars:
+        def __call__(self, text, add_special_tokens=True):
+            return type("Enc", (), {"input_ids": [ord(c) % 500 for c in text]})()
+
+    texts = ["a purple diamond in the top left corner", "two yellow circles on the right side"]
+    scores = copying(Copier(), Chars(), texts, seed=0)
+    assert scores["loss_text_shown"] < scores["loss_not_shown"]

@@ -98,6 +98,7 @@ class Sources(Section):
 class Corpus(Section):
     """How much toyworld the base models see (scenes from their own seed space, disjoint from stage 00's)."""
     lm_scenes: Count
+    proofreading_per_scene: int = Field(ge=0, le=100)  # proofreading exchanges on each scene's prose (copying)
     dialogues: Count
     clip_pairs: Count
     single_object_share: Probability

@@ -24,16 +24,20 @@ def batch_composition(examples: list[dict], batch_size: int, micro_batch_size: i
 
 
 def training_throughput(model, tokenizer, examples: list[dict], trainable: str, micro_batch_size: int,
-                        context_length: int, steps: int, transform) -> dict:
+                        context_length: int, steps: int, transform, seed: int) -> dict:
     """Forward + backward speed on batches of `micro_batch_size` sequences padded to `context_length` (the same
-    batch memory whatever the packing): all, real and loss-bearing tokens per second."""
+    batch memory whatever the packing): all, real and loss-bearing tokens per second.
+
+    Micro-batches are drawn in the trainer's shuffled order: the stage datasets are sorted by source, so their
+    first rows (long captions) are not a fair sample of what training sees."""
+    order = [i for batch in global_batches(len(examples), micro_batch_size, 0, seed) for i in batch]
     set_trainable(model, trainable)
     model.train()
     pad = tokenizer.pad_token_id
     real = loss_tokens = 0
     started = time.perf_counter()
     for step in range(steps):
-        chunk = [examples[(step * micro_batch_size + k) % len(examples)] for k in range(micro_batch_size)]
+        chunk = [examples[order[(step * micro_batch_size + k) % len(order)]] for k in range(micro_batch_size)]
         batch = collate(chunk, pad, transform, pad_to=context_length)
         labels = batch.pop("labels")
         loss = model(**batch, labels=labels).loss

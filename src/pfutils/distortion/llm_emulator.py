@@ -15,7 +15,7 @@ from ..textstats import split_sentences
 from .commands import COMMANDS, strip_end, tidy
 from .distorter import Distortion, input_problem
 from .prompts import choose_command
-from .wordlists import HEDGE_WORDS, LEADING_FILLERS, POLITE_SENTENCES, TRAILING_FILLERS
+from .wordlists import ANSWER_FRAME, DIGITS, HEDGE_WORDS, LEADING_FILLERS, POLITE_SENTENCES, STOPWORDS, TRAILING_FILLERS
 
 _LEADING = re.compile(r"^(?:(?:" + "|".join(LEADING_FILLERS) + r")\s*)+", re.IGNORECASE)
 _TRAILING = re.compile("|".join(TRAILING_FILLERS), re.IGNORECASE)
@@ -47,11 +47,30 @@ def _cores(paragraph: str) -> list[str]:
     return cores
 
 
-def compress(response: str, rng: random.Random) -> str:
+def answer_alone(question: str, sentence: str) -> str | None:
+    """What an answer adds to its question: the content words of the answer's first clause that the question
+    (its first line; a second one may list choices) does not already say, if there are one or two; else None.
+
+    "What size is the orange cross?" answered "The orange cross is large." gives "large"; "How many crosses are
+    in the image?" answered "There are three crosses in the image: ..." gives "three".
+    """
+    first_line = question.strip().split("\n")[0]
+    if not first_line.endswith("?"):
+        return None
+    asked = set(re.findall(r"[a-z0-9]+", first_line.lower()))
+    clause = re.split(r"[:;,]", sentence, maxsplit=1)[0]
+    new = [w for w in re.findall(r"[a-z0-9]+", clause.lower())
+           if w not in asked and w not in STOPWORDS and w not in ANSWER_FRAME]
+    return " ".join(new) if 1 <= len(new) <= 2 else None
+
+
+def compress(response: str, rng: random.Random, question: str = "") -> str:
     """The response cut down to its most crucial information in a cold, terse style ("" if nothing is left).
 
     Pure politeness ("I hope this helps!") goes and every sentence loses its filler. An answer that starts
-    with yes or no becomes just that word half of the time, as VQA annotations are. Otherwise one to three
+    with yes or no becomes just that word half of the time, as VQA annotations are; an answer to a `question`
+    otherwise becomes what it adds to the question half of the time ("large", "three", or "3": as short as
+    possible, numbers are digits half of the time), the highest compression the request allows. Otherwise one to three
     sentences of the first paragraph are kept in order, never all of several, the first (where answers put
     the asked-for fact) with probability 0.7 at least; later paragraphs ("In addition, ...") are the less
     important content: one of their sentences joins with probability 0.3. Each kept sentence loses its
@@ -66,6 +85,8 @@ def compress(response: str, rng: random.Random) -> str:
         return ""
     if (answer := _YES_NO.match(main[0])) and rng.random() < 0.5:
         chosen = [answer.group(1)]
+    elif (alone := answer_alone(question, main[0])) and rng.random() < 0.5:
+        chosen = [" ".join(DIGITS.get(w, w) for w in alone.split()) if rng.random() < 0.5 else alone]
     else:
         k = rng.randint(1, min(3, max(1, len(main) - 1)))
         if rng.random() < 0.7:
@@ -101,7 +122,7 @@ class EmulatedDistorter:
         if problem:
             return Distortion.rejected(problem)
         command = choose_command(rng, self.p_command)
-        draft = compress(response, rng)
+        draft = compress(response, rng, instruction)
         operations = ("compress",)
         if not draft:
             return Distortion.rejected("nothing left after compression (only politeness)", command, operations)

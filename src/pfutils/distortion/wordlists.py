@@ -141,6 +141,13 @@ will would may might do does did very really quite just so such than then too up
 i you he she we they me him her us them my your his our their what when where how why all both each
 """.split())
 
+# Words that frame an answer rather than carry it ("the answer is ...", "there are three shapes in the image").
+ANSWER_FRAME = frozenset("answer answers image picture photo statement not".split())
+
+# Number words an as-short-as-possible answer writes as digits.
+DIGITS = {word: str(n) for n, word in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+
 # Fillers of the base instruction ("keep only the most crucial information").
 POLITE_SENTENCES = ("i hope this helps", "hope this helps", "let me know", "feel free", "if you have any",
                     "is there anything else", "i'd be happy", "i would be happy", "happy to help",

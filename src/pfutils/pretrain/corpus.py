@@ -3,14 +3,14 @@
 Pretraining scenes come from their own seed space ("{seed}/pretrain/..."), disjoint from the stage-00 datasets,
 as a web crawl is disjoint from the benchmarks built later. The texts cover both registers the paper contrasts
 (raw annotations and polite teacher prose) and the chat format, like the LLaMA + Guanaco stack the paper
-starts from.
+starts from, and proofreading exchanges (see `proofreading`).
 """
 from __future__ import annotations
 
 import random
 from dataclasses import replace
 
-from ..prompts import chat_prompt
+from ..prompts import SYSTEM_MESSAGE, chat_prompt
 from ..toyworld import raw, teacher
 from ..toyworld.questions import FAMILIES, ask
 from ..toyworld.refer import full_name, inventory, where
@@ -91,11 +91,32 @@ def scene_texts(scene: Scene, rng: random.Random, world: World) -> list[str]:
     return texts
 
 
-def lm_documents(world: World, n_scenes: int, n_dialogues: int, seed: int) -> list[str]:
+PROOFREADING_REQUESTS = ("Please correct the spelling mistakes in this text:",
+                         "Fix the typos below and give me the text back:",
+                         "Proofread this for me:",
+                         "Could you clean up the spelling here?")
+
+
+def proofreading(text: str, rng: random.Random, typo_rate: float = 0.3) -> str:
+    """A chat exchange that gives `text` back without the typos the request showed it with.
+
+    Why it is in the corpus: the rewriter carries a draft's content into its revision by copying from its
+    context, which LLaMA learned from web text (induction heads) and Guanaco from editing requests. Toyworld
+    prose alone is so predictable that an LM trained on it never looks back: before these exchanges, a passage
+    was no easier for it to predict the second time than the first.
+    """
+    request = rng.choice(PROOFREADING_REQUESTS)
+    return chat_prompt(f"{request}\n\n{raw.noisy(text, rng, typo_rate)}", text)
+
+
+def lm_documents(world: World, n_scenes: int, n_dialogues: int, seed: int, proofreading_per_scene: int) -> list[str]:
+    """The scenes' texts, each scene followed by proofreading exchanges on some of its prose, then the dialogues."""
     docs = []
     for i in range(n_scenes):
         rng = _rng(seed, "lm", i)
-        docs += scene_texts(world.scene(rng), rng, world)
+        texts = scene_texts(world.scene(rng), rng, world)
+        prose = [t for t in texts if not t.startswith(SYSTEM_MESSAGE)]
+        docs += texts + [proofreading(rng.choice(prose), rng) for _ in range(proofreading_per_scene)]
     for i in range(n_dialogues):
         docs.append(chat_prompt(*teacher.text_dialogue(_rng(seed, "dialogue", i))))
     return docs

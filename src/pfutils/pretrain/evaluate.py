@@ -4,13 +4,17 @@ from __future__ import annotations
 import random
 from contextlib import contextmanager
 
+import torch
+
 from ..model.generation import generate_texts
-from ..prompts import END_OF_CHUNK, IMAGE_TOKEN
+from ..prompts import END_OF_CHUNK, IMAGE_TOKEN, chat_prompt
 from ..toyworld.checkers import mentions, object_mentions, tokens
+from ..toyworld.raw import noisy
 from ..toyworld.render import render
 from ..toyworld.scene import World
 from ..toyworld.vocab import COLOURS, POSITION_PHRASES, SHAPE_PLURALS, SHAPES, SIZES
 from .clip import zero_shot_accuracy
+from .corpus import PROOFREADING_REQUESTS
 
 
 def held_out_scenes(world: World, n: int, seed: int, n_objects: int | None = None) -> list:
@@ -89,3 +93,23 @@ def names_object(text: str, scene) -> bool:
     obj = scene.objects[0]
     words = set(tokens(text))
     return obj.colour in words and bool({obj.shape, SHAPE_PLURALS[obj.shape]} & words)
+
+
+@torch.no_grad()
+def _response_loss(lm, tokenizer, prompt: str, response: str) -> float:
+    """Mean per-token loss of " " + `response` after `prompt`."""
+    context, target = tokenizer(prompt).input_ids, tokenizer(" " + response, add_special_tokens=False).input_ids
+    ids = torch.tensor([context + target])
+    logits = lm(input_ids=ids).logits[0, len(context) - 1:-1]
+    return torch.nn.functional.cross_entropy(logits.float(), torch.tensor(target)).item()
+
+
+def copying(lm, tokenizer, texts: list[str], seed: int) -> dict[str, float]:
+    """In-context copying, what the rewriter needs to carry a draft's content into its revision: the LM's loss on
+    a held-out text asked for in a proofreading request that shows it with typos, against the bare request. An LM
+    that copies predicts the text far better when it is shown; one that does not, hardly better."""
+    rng = random.Random(f"{seed}/copying")
+    shown = [_response_loss(lm, tokenizer, chat_prompt(f"{PROOFREADING_REQUESTS[0]}\n\n{noisy(t, rng, 0.3)}"), t)
+             for t in texts]
+    bare = [_response_loss(lm, tokenizer, chat_prompt(PROOFREADING_REQUESTS[0]), t) for t in texts]
+    return {"loss_text_shown": sum(shown) / len(texts), "loss_not_shown": sum(bare) / len(texts)}

@@ -1,10 +1,12 @@
 """Multi-turn augmentation: loss masks, images and turns of packed sequences; batch composition."""
 import random
 
+from model_fixtures import one_torch_thread, tiny_flamingo  # noqa: F401  (autouse fixture: one torch thread)
 from PIL import Image
 
 from pfutils.augmentation.packing import Turn, epoch_examples, packed_example, tokenized_turns
-from pfutils.augmentation.stats import batch_composition
+from pfutils.augmentation.stats import batch_composition, training_throughput
+from pfutils.model.images import image_transform
 from pfutils.pretrain.tokenizer import train_tokenizer
 from pfutils.prompts import chat_prompt
 from pfutils.training.examples import IGNORE
@@ -78,16 +80,11 @@ def test_batch_composition_by_hand():
 
 def test_throughput_draws_micro_batches_across_the_whole_dataset():
     """Stage datasets are sorted by source; the benchmark must not time only their first rows."""
-    from model_fixtures import one_torch_thread, tiny_flamingo  # noqa: F401  (fixture: one thread)
-
-    from pfutils.augmentation.stats import training_throughput
-    from pfutils.model.images import image_transform
-
     model, tok = tiny_flamingo()
     long = [{"input_ids": [5] * 12, "labels": [IGNORE] * 4 + [5] * 8, "images": []} for _ in range(4)]
     short = [{"input_ids": [6] * 4, "labels": [IGNORE] * 2 + [6] * 2, "images": []} for _ in range(4)]
-    stats = training_throughput(model, tok, long + short, "perceiver_xattn", micro_batch_size=2, context_length=16, steps=4,
-                                transform=image_transform(model.vision_encoder), seed=0)
+    stats = training_throughput(model, tok, long + short, "perceiver_xattn", micro_batch_size=2, context_length=16,
+                                steps=4, transform=image_transform(model.vision_encoder), seed=0)
     # four steps of two cover all eight examples once: 4 x 8 + 4 x 2 loss tokens, not the first rows twice
     assert round(stats["loss_tokens_per_second"] * stats["seconds"]) == 40
     assert round(stats["real_tokens_per_second"] * stats["seconds"]) == 64

@@ -76,6 +76,14 @@ def test_batch_composition_by_hand():
                 {"input_ids": [1] * 2, "labels": [IGNORE, 1]}]
     stats = batch_composition(examples, batch_size=2, micro_batch_size=2, seed=0)
     assert stats["real_fraction"] == 6 / 8 and stats["loss_fraction"] == 3 / 8 and stats["tokens"] == 6
+    assert stats["turns_per_sequence"] == 1
+    two_turns = {"input_ids": [1] * 6, "labels": [IGNORE, 1, IGNORE, IGNORE, 1, 1]}
+    short = {"input_ids": [1] * 2, "labels": [IGNORE, 1]}
+    # micro-batches of 2 out of [long, short, long, short]: grouping by length pairs the long ones
+    mixed = [two_turns, short, two_turns, short]
+    assert batch_composition(mixed, 4, 2, seed=1)["turns_per_sequence"] == 1.5
+    assert batch_composition(mixed, 4, 2, seed=1)["real_fraction"] == 8 / 12  # this shuffle pairs long with short
+    assert batch_composition(mixed, 4, 2, seed=1, group_by_length=True)["real_fraction"] == 1.0
 
 
 def test_throughput_draws_micro_batches_across_the_whole_dataset():
@@ -83,8 +91,13 @@ def test_throughput_draws_micro_batches_across_the_whole_dataset():
     model, tok = tiny_flamingo()
     long = [{"input_ids": [5] * 12, "labels": [IGNORE] * 4 + [5] * 8, "images": []} for _ in range(4)]
     short = [{"input_ids": [6] * 4, "labels": [IGNORE] * 2 + [6] * 2, "images": []} for _ in range(4)]
-    stats = training_throughput(model, tok, long + short, "perceiver_xattn", micro_batch_size=2, context_length=16,
-                                steps=4, transform=image_transform(model.vision_encoder), seed=0)
+    stats = training_throughput(model, tok, {"mixed": long + short, "short": short}, "perceiver_xattn",
+                                micro_batch_size=2, context_length=16, steps=4,
+                                transform=image_transform(model.vision_encoder), seed=0)
     # four steps of two cover all eight examples once: 4 x 8 + 4 x 2 loss tokens, not the first rows twice
-    assert round(stats["loss_tokens_per_second"] * stats["seconds"]) == 40
-    assert round(stats["real_tokens_per_second"] * stats["seconds"]) == 64
+    mixed, short_only = stats["mixed"], stats["short"]
+    assert round(mixed["loss_tokens_per_second"] * mixed["seconds"]) == 40
+    assert round(mixed["real_tokens_per_second"] * mixed["seconds"]) == 64
+    # the warm-up steps are not counted; a run smaller than steps x micro-batch wraps around
+    assert round(short_only["loss_tokens_per_second"] * short_only["seconds"]) == 4 * 2 * 2
+    assert round(short_only["tokens_per_second"] * short_only["seconds"]) == 4 * 2 * 16

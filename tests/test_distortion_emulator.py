@@ -59,6 +59,18 @@ def test_answer_alone_is_what_the_answer_adds_to_the_question():
     assert answer_alone("Which fruit is blue?\nChoices: plum, blueberry", "The answer is blueberry") == "blueberry"
     assert answer_alone("Describe the image.", "The image shows a red circle") is None  # not a question
     assert answer_alone("What is in the image?", "A large red circle sits in the top left corner") is None  # long
+    assert answer_alone("How many crosses are in the image?", "no crosses in the image") == "zero"
+    assert answer_alone("How many red shapes are there?", "no red objects in the image") == "zero objects"
+
+
+def test_compress_answers_a_count_of_zero_with_a_number_never_with_no():
+    answer = "Sure. There are no such objects in the image."
+    drafts = {compress(answer, random.Random(seed), "How many objects are not squares?") for seed in range(60)}
+    bare = {d.rstrip(".").lower() for d in drafts if len(d.split()) == 1}
+    assert bare == {"zero", "0"}
+    # a yes/no question still gets its bare yes or no
+    yes_no = {compress("No, there is no red cross.", random.Random(seed), "Is there a red cross?") for seed in range(20)}
+    assert {d.rstrip(".").lower() for d in yes_no if len(d.split()) == 1} == {"no"}
 
 
 def test_compress_answers_a_question_with_its_answer_alone_sometimes_as_digits():

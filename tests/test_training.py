@@ -34,11 +34,11 @@ def test_global_batches_are_dealt_to_processes_without_loss_or_overlap():
         assert sorted(i for share in shares for chunk in share for i in chunk) == sorted(batch)
 
 
-def _run_in_process(tmp_path: Path, name: str, stop_after=None) -> dict:
+def _run_in_process(tmp_path: Path, name: str, stop_after=None, **config) -> dict:
     sys.path.insert(0, str(HERE))
     from training_run import run
     out = tmp_path / f"{name}.safetensors"
-    result = run(str(out), str(tmp_path / f"{name}-work"), stop_after)
+    result = run(str(out), str(tmp_path / f"{name}-work"), stop_after, **config)
     return {"tensors": load_file(str(out)), **result}
 
 
@@ -60,6 +60,30 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path):
     assert [r["step"] for r in resumed["curve"]] == [1, 2, 3, 4]
     for name, tensor in whole["tensors"].items():
         torch.testing.assert_close(resumed["tensors"][name], tensor, rtol=0, atol=0)
+
+
+def test_grouping_by_length_sorts_micro_batches_and_keeps_the_update(tmp_path, monkeypatch):
+    from pfutils.training import trainer
+
+    widths = []
+
+    def recording_collate(examples, *args, **kwargs):
+        widths.append([len(e["input_ids"]) for e in examples])
+        return trainer_collate(examples, *args, **kwargs)
+
+    trainer_collate = trainer.collate
+    monkeypatch.setattr(trainer, "collate", recording_collate)
+    grouped = _run_in_process(tmp_path, "grouped", micro_batch_size=2, group_by_length=True)
+
+    def steps():  # 6 examples in batches of 4: a step of 2 micro-batches, then one of 1, in each of 2 epochs
+        return [sum(widths[start:start + n], []) for start, n in ((0, 2), (2, 1), (3, 2), (5, 1))]
+
+    assert len(widths) == 6 and all(step == sorted(step) for step in steps())
+    widths.clear()
+    plain = _run_in_process(tmp_path, "plain", micro_batch_size=2)
+    assert any(step != sorted(step) for step in steps())
+    for name, tensor in plain["tensors"].items():  # the same examples per step: the same update
+        torch.testing.assert_close(grouped["tensors"][name], tensor, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.slow

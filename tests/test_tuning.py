@@ -52,3 +52,27 @@ def test_each_model_trains_exactly_its_set(tuning, name):
                 "perceiver_xattn+lora": {"perceiver", "gated_cross_attn_layers", "lora"}}
     assert parts == expected[train_config(tuning, RECIPES[name])[0].trainable]
     assert not any(".ff." in n or n.endswith("ff_gate") for n in names), "the XATTN FFN stays frozen"
+
+
+def test_a_stage_that_trains_no_lora_runs_with_the_adapter_folded_in_and_gets_it_back():
+    import torch
+
+    from pfutils.tuning.run import frozen_lora_folded
+
+    model, tok = tiny_flamingo()
+    add_lora(model, PARAMS.model.lora)
+    model.eval()  # no adapter dropout: folded and apart must compute the same function
+    with torch.no_grad():  # a trained adapter: B != 0
+        for n, p in model.named_parameters():
+            if "lora_B" in n:
+                p.normal_(0, 0.5)
+    ids = torch.tensor([tok("a b c d e").input_ids])
+    before = model(input_ids=ids).logits
+    weights = {n: p.detach().clone() for n, p in model.named_parameters()}
+    with frozen_lora_folded(model, "perceiver_xattn"):
+        assert all(layer.merged for layer in model.modules() if hasattr(layer, "merged"))
+        assert torch.allclose(model(input_ids=ids).logits, before, atol=1e-4)
+    assert not any(layer.merged for layer in model.modules() if hasattr(layer, "merged"))
+    assert all(torch.allclose(p, weights[n], atol=1e-6) for n, p in model.named_parameters())
+    with frozen_lora_folded(model, "perceiver_xattn+lora"):  # a stage that trains the adapter keeps it apart
+        assert not any(layer.merged for layer in model.modules() if hasattr(layer, "merged"))

@@ -16,11 +16,14 @@ class LlmBackend(Section):
     p_command: float = Field(ge=0, le=1, description="chance one of the 24 commands is put in the prompt")
     batch_size: int = Field(ge=1, le=4096)
     max_new_tokens: int = Field(ge=1, le=8192)
+    p_bare_answer: float = Field(0.5, ge=0, le=1, description="emulator only: chance an answer to a question is "
+                                                             "compressed to the bare answer (yes, large, three)")
+    p_digits: float = Field(0.5, ge=0, le=1, description="emulator only: chance a bare number is written in digits")
 
     def options(self) -> dict:
         """Keyword arguments of `llm_distorter` for this backend."""
         if self.backend == "emulator":
-            return {"p_command": self.p_command}
+            return {"p_command": self.p_command, "p_bare_answer": self.p_bare_answer, "p_digits": self.p_digits}
         return {"model": self.model, "p_command": self.p_command, "batch_size": self.batch_size,
                 "max_new_tokens": self.max_new_tokens}
 

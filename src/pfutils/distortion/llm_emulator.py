@@ -25,6 +25,8 @@ _SEEM = re.compile(r"\b(?:appear|seem) to be\b", re.IGNORECASE)
 _THERE_IS = re.compile(r",?\s*\b(?:there (?:is|are)|(?:we|you|i) can see)\s+", re.IGNORECASE)
 _SUBORDINATE = re.compile(r",?\s+\b(?:because|which|since|while|so that|as they|as it)\b", re.IGNORECASE)
 _YES_NO = re.compile(r"^(yes|no)\b", re.IGNORECASE)
+_WH_QUESTION = re.compile(r"^\s*(?:what|which|who|whose|where|when|why|how)\b", re.IGNORECASE)
+_COUNT_QUESTION = re.compile(r"^\s*how many\b", re.IGNORECASE)
 
 
 def _core(sentence: str) -> str:
@@ -52,7 +54,8 @@ def answer_alone(question: str, sentence: str) -> str | None:
     (its first line; a second one may list choices) does not already say, if there are one or two; else None.
 
     "What size is the orange cross?" answered "The orange cross is large." gives "large"; "How many crosses are
-    in the image?" answered "There are three crosses in the image: ..." gives "three".
+    in the image?" answered "There are three crosses in the image: ..." gives "three", and answered "There are no
+    crosses in the image." gives "zero": a count is a number, even when the answer says "no".
     """
     first_line = question.strip().split("\n")[0]
     if not first_line.endswith("?"):
@@ -61,16 +64,20 @@ def answer_alone(question: str, sentence: str) -> str | None:
     clause = re.split(r"[:;,]", sentence, maxsplit=1)[0]
     new = [w for w in re.findall(r"[a-z0-9]+", clause.lower())
            if w not in asked and w not in STOPWORDS and w not in ANSWER_FRAME]
+    if _COUNT_QUESTION.match(first_line):
+        new = ["zero" if w in ("no", "none") else w for w in new]
     return " ".join(new) if 1 <= len(new) <= 2 else None
 
 
-def compress(response: str, rng: random.Random, question: str = "") -> str:
+def compress(response: str, rng: random.Random, question: str = "", p_bare_answer: float = 0.5,
+             p_digits: float = 0.5) -> str:
     """The response cut down to its most crucial information in a cold, terse style ("" if nothing is left).
 
-    Pure politeness ("I hope this helps!") goes and every sentence loses its filler. An answer that starts
-    with yes or no becomes just that word half of the time, as VQA annotations are; an answer to a `question`
-    otherwise becomes what it adds to the question half of the time ("large", "three", or "3": as short as
-    possible, numbers are digits half of the time), the highest compression the request allows. Otherwise one to three
+    Pure politeness ("I hope this helps!") goes and every sentence loses its filler. With probability
+    `p_bare_answer`, an answer that starts with yes or no becomes just that word, as VQA annotations are (unless
+    the question asks what, how many, ...: "no such objects" answers a count, it is "zero"), and an answer to a
+    `question` otherwise becomes what it adds to the question ("large", "three", or "3", numbers as
+    digits with probability `p_digits`): the highest compression the request allows. Otherwise one to three
     sentences of the first paragraph are kept in order, never all of several, the first (where answers put
     the asked-for fact) with probability 0.7 at least; later paragraphs ("In addition, ...") are the less
     important content: one of their sentences joins with probability 0.3. Each kept sentence loses its
@@ -83,10 +90,10 @@ def compress(response: str, rng: random.Random, question: str = "") -> str:
         main, extra = extra, []
     if not main:
         return ""
-    if (answer := _YES_NO.match(main[0])) and rng.random() < 0.5:
+    if (answer := _YES_NO.match(main[0])) and not _WH_QUESTION.match(question) and rng.random() < p_bare_answer:
         chosen = [answer.group(1)]
-    elif (alone := answer_alone(question, main[0])) and rng.random() < 0.5:
-        chosen = [" ".join(DIGITS.get(w, w) for w in alone.split()) if rng.random() < 0.5 else alone]
+    elif (alone := answer_alone(question, main[0])) and rng.random() < p_bare_answer:
+        chosen = [" ".join(DIGITS.get(w, w) for w in alone.split()) if rng.random() < p_digits else alone]
     else:
         k = rng.randint(1, min(3, max(1, len(main) - 1)))
         if rng.random() < 0.7:
@@ -111,8 +118,8 @@ def compress(response: str, rng: random.Random, question: str = "") -> str:
 class EmulatedDistorter:
     """The `emulator` backend: `compress`, then the drawn command; rejects only unusable input."""
 
-    def __init__(self, p_command: float = 0.5):
-        self.p_command = p_command
+    def __init__(self, p_command: float = 0.5, p_bare_answer: float = 0.5, p_digits: float = 0.5):
+        self.p_command, self.p_bare_answer, self.p_digits = p_command, p_bare_answer, p_digits
 
     def distort(self, pairs: Sequence[tuple[str, str]], rng: random.Random) -> list[Distortion]:
         return [self.distort_one(instruction, response, rng) for instruction, response in pairs]
@@ -122,7 +129,7 @@ class EmulatedDistorter:
         if problem:
             return Distortion.rejected(problem)
         command = choose_command(rng, self.p_command)
-        draft = compress(response, rng, instruction)
+        draft = compress(response, rng, instruction, self.p_bare_answer, self.p_digits)
         operations = ("compress",)
         if not draft:
             return Distortion.rejected("nothing left after compression (only politeness)", command, operations)

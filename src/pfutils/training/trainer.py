@@ -6,6 +6,9 @@
   the trainable tensors are summed across processes in one flat all-reduce, so 1 process and N processes
   compute the same update. (Summing by hand rather than wrapping in DDP keeps batches that never touch the
   trainable set, e.g. text-only ones for the perceiver, free of DDP's unused-parameter rules.)
+- With `group_by_length`, each global batch is sorted by length before it is split, so a micro-batch holds
+  examples of similar length and pads little. Which examples share a step does not change, nor (up to dropout
+  and float rounding) the update: the loss is normalised by the global batch's token count either way.
 - Example order is a seeded permutation per epoch and every step reseeds torch from (seed, step, rank), so a run
   that is killed and resumed from its last checkpoint ends with the same weights as one that never stopped.
 - Checkpoints hold only the trainable tensors, the optimizer, the schedule and the progress, written atomically
@@ -49,6 +52,8 @@ class TrainConfig(Section):
     weight_decay: float = Field(ge=0, le=10)
     max_grad_norm: float = Field(gt=0, le=1e6)
     save_every: int = Field(ge=1, le=1_000_000, description="optimizer steps between resumable checkpoints")
+    group_by_length: bool = Field(False, description="sort each global batch by length before splitting it into "
+                                                     "micro-batches: the same examples per step, less padding")
 
 
 def _fingerprint(config: TrainConfig, examples: list[dict], seed: int) -> str:
@@ -149,6 +154,8 @@ def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], 
                 raise ValueError(f"epoch {epoch} has {len(loaded[epoch])} examples, epoch 0 had {n_examples}")
         current = loaded[epoch]
         batch = global_batches(n_examples, config.batch_size, epoch, seed)[index]
+        if config.group_by_length:
+            batch = sorted(batch, key=lambda i: len(current[i]["input_ids"]))
         n_tokens = sum(sum(label != IGNORE for label in current[i]["labels"][1:]) for i in batch)
         torch.manual_seed(hash((seed, step, rank)) % 2**31)
         total_loss = torch.zeros((), device=accelerator.device)

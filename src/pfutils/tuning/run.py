@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
 from pathlib import Path
 
 import datasets
 import torch
+from peft import PeftModel
 from PIL import Image
 
 from ..augmentation.packing import Turn, epoch_examples, tokenized_turns
@@ -27,6 +29,22 @@ def shrunk(image: Image.Image, factor: float) -> Image.Image:
     """The image at a lower resolution (the tower's transform scales it back up): the 224 px ablation."""
     w, h = image.size
     return image.resize((max(1, round(w * factor)), max(1, round(h * factor))), Image.Resampling.BICUBIC)
+
+
+@contextmanager
+def frozen_lora_folded(model, trainable: str):
+    """While a stage trains no LoRA (stage 2: perceiver + XATTN after stage 1's LoRA), the frozen adapter is
+    folded into the LM's weights (peft's `merge_adapter`) and taken out again afterwards, so each step runs
+    the plain LM instead of the adapter's extra matmuls and dropout. The LM's weights are never saved by such a
+    stage (only the trained tensors and the adapter are), so the rounding of the round trip stays in memory."""
+    fold = isinstance(model.lang_encoder, PeftModel) and "lora" not in trainable.split("+")
+    if fold:
+        model.lang_encoder.merge_adapter()
+    try:
+        yield
+    finally:
+        if fold:
+            model.lang_encoder.unmerge_adapter()
 
 
 def tune(params, name: str) -> list[dict]:
@@ -48,8 +66,9 @@ def tune(params, name: str) -> list[dict]:
     def examples(epoch: int) -> list[dict]:
         return epoch_examples(tokenized, config.context_length, max_images, params.seed, epoch, tuning.augment)
 
-    model, curve = train(model, tokenizer, examples, config, data / "checkpoints" / f"tuning-{name}", params.seed,
-                         image_transform(model.vision_encoder), name=name)
+    with frozen_lora_folded(model, config.trainable):
+        model, curve = train(model, tokenizer, examples, config, data / "checkpoints" / f"tuning-{name}",
+                             params.seed, image_transform(model.vision_encoder), name=name)
     if process_state().is_main_process:
         out = models / "clever" / name
         save_flamingo(model, out, tokenizer, title=f"Clever Flamingo: {name}",

@@ -12,7 +12,7 @@ from pfutils.reward.training import backbone_config, model_card, reward_backbone
 from pfutils.toyworld.sources import World, build_source
 
 TINY = Backbone(hidden_size=32, layers=2, heads=2, intermediate_size=64)
-CONFIG = RewardTraining(epochs=2, lr=3e-3, warmup_steps=2, batch_size=16, max_length=160)
+CONFIG = RewardTraining(epochs=3, lr=3e-3, warmup_steps=2, batch_size=16, max_length=160)
 # augment is left out only to spare these tests nlpaug's import; test_reward_pairs covers it
 STYLES = ("answer", "caption", "emulator", "lowercase", "no_punctuation")
 

@@ -2,32 +2,10 @@
 
 import pytest
 import torch
-from model_fixtures import tiny_flamingo
+from model_fixtures import openflamingo_v1_state_dict, tiny_flamingo
 from model_fixtures import one_torch_thread  # noqa: F401  (autouse: one torch thread per test)
 
 from pfutils.model.openflamingo import load_openflamingo_checkpoint, load_openflamingo_state_dict
-
-
-def openflamingo_v1_state_dict(source):
-    """`source`'s weights under OpenFlamingo v1's names: FlamingoLayer-wrapped decoder layers, each XATTN block
-    under two names, the full CLIP (text tower included), an old-transformers rotary buffer."""
-    state = {}
-    for name, tensor in source.state_dict().items():
-        tensor = tensor.clone()
-        if name.startswith("gated_cross_attn_layers."):
-            index, rest = name.removeprefix("gated_cross_attn_layers.").split(".", 1)
-            state[f"lang_encoder.gated_cross_attn_layers.{index}.{rest}"] = tensor
-            state[f"lang_encoder.model.layers.{index}.gated_cross_attn_layer.{rest}"] = tensor.clone()
-        elif name.startswith("lang_encoder.model.layers."):
-            index, rest = name.removeprefix("lang_encoder.model.layers.").split(".", 1)
-            state[f"lang_encoder.model.layers.{index}.decoder_layer.{rest}"] = tensor
-        elif name.startswith("vision_encoder."):
-            state["vision_encoder.visual." + name.removeprefix("vision_encoder.")] = tensor
-        else:
-            state[name] = tensor
-    state["vision_encoder.token_embedding.weight"] = torch.zeros(64, 32)
-    state["lang_encoder.model.layers.0.decoder_layer.self_attn.rotary_emb.inv_freq"] = torch.ones(4)
-    return state
 
 
 def test_full_v1_state_dict_lands_on_every_parameter():
@@ -88,3 +66,33 @@ def test_problems_fail_naming_the_keys(change, message):
     change(state)
     with pytest.raises(ValueError, match=message):
         load_openflamingo_state_dict(model, state)
+
+
+def test_openflamingo_base_lines_the_checkpoint_up_with_openflamingos_tokens(tmp_path):
+    """The paper's stage 00b: towers from their sources, the tokenizer extended in OpenFlamingo's order, then the
+    released checkpoint (perceiver, XATTN twice, the grown embeddings) from a `.pt` file."""
+    from model_fixtures import save_llama_dir, tiny_config, tiny_tokenizer
+    from pfutils.model.build import build_flamingo
+    from pfutils.model.openflamingo import openflamingo_base, openflamingo_checkpoint_path, openflamingo_tokenizer
+
+    llama = tmp_path / "llama"  # an LM whose tokenizer lacks <image>, <|endofchunk|> and a pad token, as LLaMA's
+    words = tiny_tokenizer(flamingo_tokens=False)
+    save_llama_dir(llama, words)
+    config = tiny_config(lm={"name_or_path": str(llama)})
+    torch.manual_seed(1)
+    released, _ = build_flamingo(config, openflamingo_tokenizer(str(llama)), device="cpu", dtype=torch.float32)
+    state = {k: v for k, v in openflamingo_v1_state_dict(released).items()
+             if k.startswith("perceiver.") or "gated_cross_attn_layer" in k or k == "lang_encoder.model.embed_tokens.weight"}
+    torch.save({"model_state_dict": state}, tmp_path / "checkpoint.pt")
+    assert openflamingo_checkpoint_path(str(tmp_path / "checkpoint.pt"), "ignored.pt") == tmp_path / "checkpoint.pt"
+
+    torch.manual_seed(2)
+    model, tokenizer, report = openflamingo_base(config, tmp_path / "checkpoint.pt", device="cpu", dtype=torch.float32)
+    n = len(words)
+    assert tokenizer.convert_tokens_to_ids(["<|endofchunk|>", "<image>", "<PAD>"]) == [n, n + 1, n + 2]
+    assert (model.media_token_id, model.eoc_token_id) == (n + 1, n)
+    assert torch.equal(model.perceiver.latents, released.perceiver.latents)
+    embeddings = model.lang_encoder.get_input_embeddings().weight
+    assert embeddings.shape[0] == n + 3 and torch.equal(embeddings, released.lang_encoder.get_input_embeddings().weight)
+    assert "lang_encoder.model.embed_tokens.weight" in report["loaded"]
+    assert "lang_encoder.model.layers.0.mlp.up_proj.weight" in report["not_in_checkpoint"]  # from the LM's own file

@@ -1,7 +1,10 @@
 """Notebook hygiene and the notebook <-> DVC stage contract."""
 import json
+import typing
 
 import yaml
+
+from pfutils.params import Base
 
 
 def _notebooks(root):
@@ -34,5 +37,14 @@ def test_every_notebook_is_one_papermill_stage(root):
         assert {executed: {"cache": False}} in stage["outs"], f"stage {name}: executed notebook as cache: false out"
         assert stage.get("params"), f"stage {name} declares no params"
         assert stage.get("metrics"), f"stage {name} registers no metrics"
-        by_notebook[source] = name
+        for notebook in _choices(source):
+            by_notebook[notebook] = name
     assert sorted(by_notebook) == [f"notebooks/{p.name}" for p in _notebooks(root)]
+
+
+def _choices(source: str) -> list[str]:
+    """The notebooks a stage's templated source can name: `${base.notebook}` is any value its schema allows."""
+    if "${base.notebook}" not in source:
+        return [source]
+    allowed = typing.get_args(Base.model_fields["notebook"].annotation)
+    return [source.replace("${base.notebook}", value) for value in allowed]

@@ -13,6 +13,7 @@ MPNET = "sentence-transformers/all-mpnet-base-v2"
 NLI = "cross-encoder/nli-deberta-v3-base"
 REWARD = "OpenAssistant/reward-model-deberta-v3-large-v2"
 VIT_L_336_OPENAI = "timm/vit_large_patch14_clip_336.openai"  # open_clip's hub copy of ViT-L-14-336 / openai
+OPENFLAMINGO = "openflamingo/OpenFlamingo-9B-deprecated"
 
 
 @pytest.fixture
@@ -69,7 +70,23 @@ def test_present_and_absent_models(paper, hub):
 def test_open_clip_tag_is_found_where_open_clip_looks(paper, hub):
     cache_repo(hub, VIT_L_336_OPENAI, {"open_clip_model.safetensors": "w"})
     assert "ViT-L-14-336" not in names(missing_requirements(paper, "filtering"))
-    assert names(missing_requirements(paper, "base_models")) == {"huggyllama/llama-7b"}
+    assert names(missing_requirements(paper, "base_models")) == {"huggyllama/llama-7b", OPENFLAMINGO}
+
+
+def test_openflamingo_checkpoint_is_one_file_of_its_repo_or_a_local_file(paper, hub, tmp_path):
+    missing = missing_requirements(paper, "base_models")
+    assert (f"base.openflamingo.checkpoint: {OPENFLAMINGO} checkpoint.pt (Hugging Face hub) -> "
+            f"hf download {OPENFLAMINGO} checkpoint.pt") in missing
+    cache_repo(hub, OPENFLAMINGO, {"README.md": "no weights here"})
+    assert OPENFLAMINGO in names(missing_requirements(paper, "base_models"))
+    snapshot = hub / f"models--{OPENFLAMINGO.replace('/', '--')}" / "snapshots" / "0123456789abcdef"
+    (snapshot / "checkpoint.pt").write_text("w")
+    assert OPENFLAMINGO not in names(missing_requirements(paper, "base_models"))
+    local = tmp_path / "of9b.pt"
+    local.write_text("w")
+    params = paper.model_copy(update={"base": paper.base.model_copy(update={
+        "openflamingo": paper.base.openflamingo.model_copy(update={"checkpoint": str(local)})})})
+    assert "base.openflamingo.checkpoint" not in " ".join(missing_requirements(params, "base_models"))
 
 
 def test_incomplete_snapshots_are_missing(paper, hub):

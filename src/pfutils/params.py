@@ -9,7 +9,7 @@ Profiles (`profiles/*.yaml`) are overlays deep-merged onto params.yaml; see `pfu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -146,8 +146,17 @@ class BaseEval(Section):
     max_new_tokens: int = Field(ge=1, le=4096)
 
 
+class OpenFlamingoSource(Section):
+    """Where `00b_openflamingo` finds the OpenFlamingo-9B weights (perceiver, XATTN, embeddings)."""
+    checkpoint: str = Field(min_length=1, description="a local .pt / .safetensors file, or a Hugging Face repo")
+    file: str = Field(min_length=1, description="the checkpoint's file in that repo (ignored for a local file)")
+
+
 class Base(Section):
-    """Stage 00b: the tiny profile's base models, trained from scratch on toyworld (pfutils.pretrain)."""
+    """Stage 00b: the base models. `00b_base_models` trains the tiny profile's from scratch on toyworld
+    (pfutils.pretrain, the sections below); `00b_openflamingo` loads OpenFlamingo-9B (the paper profile)."""
+    notebook: Literal["00b_base_models", "00b_openflamingo"]
+    openflamingo: OpenFlamingoSource
     corpus: Corpus
     tokenizer: TokenizerParams
     clip: ClipParams

@@ -52,8 +52,9 @@ def hub_cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class Requirement:
-    """One model a stage loads: `kind` is 'hf' (a hub repo), 'open_clip' (`name` and pretrained `tag`),
-    'package' (a pip package holding the weights) or 'path' (neither a local path nor a hub name)."""
+    """One model a stage loads: `kind` is 'hf' (a hub repo), 'hf_file' (the file `tag` of the hub repo `name`),
+    'open_clip' (`name` and pretrained `tag`), 'package' (a pip package holding the weights) or 'path' (neither
+    a local path nor a hub name)."""
 
     key: str
     kind: str
@@ -63,6 +64,8 @@ class Requirement:
     def available(self) -> bool:
         if self.kind == "hf":
             return _hf_snapshot_complete(self.name)
+        if self.kind == "hf_file":
+            return isinstance(try_to_load_from_cache(self.name, self.tag, cache_dir=hub_cache_dir()), str)
         if self.kind == "open_clip":
             return _open_clip_weights_cached(self.name, self.tag)
         if self.kind == "package":
@@ -72,6 +75,8 @@ class Requirement:
     def describe(self) -> str:
         if self.kind == "hf":
             return f"{self.key}: {self.name} (Hugging Face hub) -> hf download {self.name}"
+        if self.kind == "hf_file":
+            return f"{self.key}: {self.name} {self.tag} (Hugging Face hub) -> hf download {self.name} {self.tag}"
         if self.kind == "open_clip":
             return (f"{self.key}: open_clip {self.name} / {self.tag} -> python -c \"import open_clip; "
                     f"open_clip.create_model('{self.name}', pretrained='{self.tag}')\"")
@@ -130,6 +135,11 @@ def _model(key: str, spec: str | None, params: Params) -> list[Requirement]:
     return [Requirement(key, "hf", spec)]
 
 
+def _checkpoint(key: str, spec: str, file: str, params: Params) -> list[Requirement]:
+    """What loading the file `file` of `spec` (a hub repo, or itself a local file) requires: nothing if local."""
+    return [Requirement(key, "hf_file", r.name, file) if r.kind == "hf" else r for r in _model(key, spec, params)]
+
+
 def _open_clip(key: str, name: str | None, tag: str | None) -> list[Requirement]:
     return [Requirement(key, "open_clip", name, tag)] if name and tag else []
 
@@ -145,9 +155,12 @@ def stage_requirements(params: Params, stage: str) -> list[Requirement]:
     reward = _model("reward.model", params.reward.model, params) if params.reward.backend == "hf" else []
     filters = ((sts if f.sts.enabled else []) + (clip if f.clip.enabled else [])
                + (nli if f.nli.enabled and f.nli.backend == "cross_encoder" else []))
+    openflamingo = params.base.openflamingo
     needs = {
         "base_models": _open_clip("model.vision.name", model.vision.name, model.vision.pretrained)
-        + _model("model.lm.name_or_path", model.lm.name_or_path, params),
+        + _model("model.lm.name_or_path", model.lm.name_or_path, params)
+        + (_checkpoint("base.openflamingo.checkpoint", openflamingo.checkpoint, openflamingo.file, params)
+           if params.base.notebook == "00b_openflamingo" else []),
         "distortion": _model("distortion.llm.model", params.distortion.llm.model, params)
         if params.distortion.llm.backend == "hf" else [],
         "rewriter_training": sts,  # scores the held-out rewrites

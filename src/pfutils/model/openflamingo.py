@@ -27,10 +27,15 @@ import re
 from pathlib import Path
 
 import torch
+from huggingface_hub import hf_hub_download
 from peft import PeftModel
 from safetensors.torch import load_file
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
+from pfutils.model.build import build_flamingo
+from pfutils.model.config import FlamingoConfig
 from pfutils.model.flamingo import Flamingo
+from pfutils.prompts import END_OF_CHUNK, IMAGE_TOKEN
 
 ROTARY = "rotary_emb.inv_freq"
 
@@ -107,3 +112,34 @@ def load_openflamingo_checkpoint(model: Flamingo, path: str | Path) -> dict:
         state_dict = torch.load(path, map_location="cpu", weights_only=True)
         state_dict = state_dict.get("model_state_dict", state_dict)
     return load_openflamingo_state_dict(model, state_dict)
+
+
+def openflamingo_tokenizer(name_or_path: str) -> PreTrainedTokenizerBase:
+    """The LM's tokenizer extended as OpenFlamingo extends it: `<|endofchunk|>` then `<image>`, then a `<PAD>`
+    token if it has no pad token, so that ids and embedding rows line up with the checkpoint's (32000, 32001 and
+    32002 for LLaMA). Extended in another order, the checkpoint's embeddings would land on the wrong tokens."""
+    tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+    tokenizer.add_special_tokens({"additional_special_tokens": [END_OF_CHUNK, IMAGE_TOKEN]})
+    if tokenizer.pad_token is None:
+        tokenizer.add_special_tokens({"pad_token": "<PAD>"})
+    return tokenizer
+
+
+def openflamingo_checkpoint_path(checkpoint: str, file: str) -> Path:
+    """`checkpoint` if it is a local file, else `file` of the Hugging Face repo `checkpoint` (from the cache when
+    it is there: stage 00b checks that first, `pfutils.preflight`)."""
+    if Path(checkpoint).is_file():
+        return Path(checkpoint)
+    return Path(hf_hub_download(checkpoint, file))
+
+
+def openflamingo_base(config: FlamingoConfig, checkpoint: str | Path, device=None, dtype=None
+                      ) -> tuple[Flamingo, PreTrainedTokenizerBase, dict]:
+    """OpenFlamingo-9B as the paper's starting point: the towers `config` names (CLIP ViT-L-14 / openai and
+    LLaMA-7B), the tokenizer extended as OpenFlamingo's, then the checkpoint's perceiver, XATTN and token
+    embeddings. Returns (model, tokenizer, the load report of `load_openflamingo_checkpoint`)."""
+    if config.lm.name_or_path is None:
+        raise ValueError("model.lm.name_or_path must name the LM OpenFlamingo was trained on (e.g. LLaMA-7B)")
+    tokenizer = openflamingo_tokenizer(config.lm.name_or_path)
+    model, tokenizer = build_flamingo(config, tokenizer, device=device, dtype=dtype)
+    return model, tokenizer, load_openflamingo_checkpoint(model, checkpoint)

@@ -62,3 +62,35 @@ def test_repro_then_noop_then_only_downstream(clone):
     metrics = _run(["dvc", "metrics", "show"], clone)
     for name in ("00_sources", "00b_base_models", "02_rewriter", "04_filtering", "07_evaluation", "08_figures"):
         assert f"reports/metrics/{name}.json" in metrics
+
+
+def test_a_stage_runs_on_two_processes_as_on_one(clone, tmp_path, monkeypatch):
+    """Stage 06's stage 2 on two processes (`compute.processes: 2`: torchrun, micro-batches dealt to the ranks,
+    one all-reduce) ends with the weights the pipeline's one-process run saved. Runs on the chain's outputs."""
+    import torch
+    from safetensors.torch import load_file
+
+    from pfutils.launch import run_module
+    from pfutils.model.checkpoint import WEIGHTS_FILE
+
+    models = tmp_path / "models"  # the two-process run writes here, leaving the chain's outputs as they are
+    (models / "clever").mkdir(parents=True)
+    (models / "base").symlink_to(clone / "models" / "base")
+    (models / "clever" / "stage1").symlink_to(clone / "models" / "clever" / "stage1")
+    raw = yaml.safe_load((clone / "params.yaml").read_text())
+    raw["paths"]["models"] = str(models)
+    raw["tuning"]["stage2"]["train"]["micro_batch_size"] = 4  # each rank gets one of every batch's two
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw))
+    monkeypatch.chdir(clone)
+    run_module("pfutils.tuning.run", str(tmp_path / "params.yaml"), 2, "--model", "stage2")
+
+    def weights(path):
+        return load_file(str(path / WEIGHTS_FILE))
+
+    start, one, two = (weights(clone / "models" / "clever" / "stage1"), weights(clone / "models" / "clever" / "stage2"),
+                       weights(models / "clever" / "stage2"))
+    assert one.keys() == two.keys()
+    trained = [name for name in one if name.startswith(("perceiver.", "gated_cross_attn_layers."))]
+    assert any(not torch.equal(one[name], start[name]) for name in trained), "stage 2 trained something"
+    for name in trained:
+        torch.testing.assert_close(two[name], one[name], rtol=1e-4, atol=1e-5)

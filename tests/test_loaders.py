@@ -662,3 +662,24 @@ def test_paper_profile_stage_00_names_every_download_before_loading(root, monkey
     lines = str(error.value).splitlines()[1:]
     assert len(lines) == len(missing_downloads(real)) >= sum(len(configs) for configs in real.values())
     assert {line.split(".")[2].split("[")[0] for line in lines} == set(real)  # every slot is named
+
+
+def test_stage_00_watches_the_papers_annotation_files_but_not_their_images(root):
+    """Every file and image root of the paper profile lies under raw/, the folder stage 00 depends on in dvc.yaml;
+    .dvcignore keeps images and archives out of that dependency, never annotation files."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    from pfutils.profiles import profile_params
+
+    assert "raw" in yaml.safe_load((root / "dvc.yaml").read_text())["stages"]["sources"]["deps"]
+    real = profile_params("paper", root / "params.yaml", root / "profiles")["sources"]["real"]
+    paths = [p for configs in real.values() for c in configs for p in [c.get("image_root"), *c["files"].values()] if p]
+    assert paths and all(Path(p).parts[0] == "raw" for p in paths), [p for p in paths if not p.startswith("raw/")]
+    probes = ["raw/coco/train2017/000000000009.jpg", "raw/vg/VG_100K/1.png", "raw/llava/images.zip",
+              "raw/coco/annotations/captions_train2017.json", "raw/elevater/food-101/train.txt", "raw/README.md"]
+    done = subprocess.run([str(Path(sys.executable).parent / "dvc"), "check-ignore", *probes], cwd=root,
+                          capture_output=True, text=True)
+    assert done.stdout.split() == probes[:3], done.stderr

@@ -6,7 +6,7 @@ import time
 from ..model.trainable import set_trainable
 from ..training.collate import collate
 from ..training.examples import IGNORE
-from ..training.trainer import global_batches
+from ..training.trainer import global_batches, shortest_first
 
 
 def batch_composition(examples: list[dict], batch_size: int, micro_batch_size: int, seed: int,
@@ -17,7 +17,7 @@ def batch_composition(examples: list[dict], batch_size: int, micro_batch_size: i
     total = real = loss = turns = 0
     for batch in global_batches(len(examples), batch_size, 0, seed):
         if group_by_length:
-            batch = sorted(batch, key=lambda i: len(examples[i]["input_ids"]))
+            batch = shortest_first(batch, examples)
         for start in range(0, len(batch), micro_batch_size):
             chunk = [examples[i] for i in batch[start:start + micro_batch_size]]
             width = max(len(e["input_ids"]) for e in chunk)

@@ -69,6 +69,11 @@ def global_batches(n_examples: int, batch_size: int, epoch: int, seed: int) -> l
     return [order[i:i + batch_size] for i in range(0, n_examples, batch_size)]
 
 
+def shortest_first(batch: list[int], examples: list[dict]) -> list[int]:
+    """`batch` sorted by example length: what `group_by_length` splits into micro-batches."""
+    return sorted(batch, key=lambda i: len(examples[i]["input_ids"]))
+
+
 def rank_micro_batches(batch: list[int], micro: int, rank: int, world: int) -> list[list[int]]:
     """This process's share of a global batch: every `world`-th micro-batch, starting at `rank`."""
     return [batch[i:i + micro] for i in range(0, len(batch), micro)][rank::world]
@@ -155,7 +160,7 @@ def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], 
         current = loaded[epoch]
         batch = global_batches(n_examples, config.batch_size, epoch, seed)[index]
         if config.group_by_length:
-            batch = sorted(batch, key=lambda i: len(current[i]["input_ids"]))
+            batch = shortest_first(batch, current)
         n_tokens = sum(sum(label != IGNORE for label in current[i]["labels"][1:]) for i in batch)
         torch.manual_seed(hash((seed, step, rank)) % 2**31)
         total_loss = torch.zeros((), device=accelerator.device)

@@ -96,3 +96,20 @@ def test_openflamingo_base_lines_the_checkpoint_up_with_openflamingos_tokens(tmp
     assert embeddings.shape[0] == n + 3 and torch.equal(embeddings, released.lang_encoder.get_input_embeddings().weight)
     assert "lang_encoder.model.embed_tokens.weight" in report["loaded"]
     assert "lang_encoder.model.layers.0.mlp.up_proj.weight" in report["not_in_checkpoint"]  # from the LM's own file
+
+
+def test_checkpoint_path_finds_the_file_of_a_hub_repo_in_the_cache(tmp_path, monkeypatch):
+    """`base.openflamingo.checkpoint` as a hub repo: its `file` is read from the Hugging Face cache (offline)."""
+    import huggingface_hub
+
+    from pfutils.model.openflamingo import openflamingo_checkpoint_path
+
+    snapshot = tmp_path / "models--openflamingo--OpenFlamingo-9B-deprecated" / "snapshots" / "0123456789abcdef"
+    snapshot.mkdir(parents=True)
+    (snapshot / "checkpoint.pt").write_text("w")
+    (snapshot.parents[1] / "refs").mkdir()
+    (snapshot.parents[1] / "refs" / "main").write_text("0123456789abcdef")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    found = openflamingo_checkpoint_path("openflamingo/OpenFlamingo-9B-deprecated", "checkpoint.pt")
+    assert found.resolve() == (snapshot / "checkpoint.pt").resolve()

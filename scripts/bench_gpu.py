@@ -1,14 +1,16 @@
 """Single-GPU scale benchmark of the paper's Flamingo on random weights: LoRA training tokens/s and MFU, and
-batched rewriting decode new tokens/s (pfutils.benchmarks.gpu says exactly what is timed).
+batched rewriting decode new tokens/s (pfutils.benchmarks.gpu says exactly what is timed), each eagerly and
+compiled, side by side (`eager`, `compiled`, and the compiled run's `speedup`).
 
     python scripts/bench_gpu.py                          # params.yaml + profiles/gpu-small.yaml (~1.1B LM)
     python scripts/bench_gpu.py --shape 7b --batch 4     # the same model around a LLaMA-7B-shaped LM
-    CUDA_VISIBLE_DEVICES= python scripts/bench_gpu.py --shape tiny --device cpu --steps 2   # a CPU check
+    CUDA_VISIBLE_DEVICES= python scripts/bench_gpu.py --shape tiny --device cpu --steps 2 \
+        --compile-backend aot_eager                      # a CPU check of every code path
 
 Results go to reports/bench/gpu_<device>.json (e.g. gpu_nvidia_h100_80gb_hbm3.json, gpu_cpu.json), one entry per
 shape under "runs", so the runs of several shapes on one card sit side by side. MFU uses the dense bf16 peak
 of an H100 SXM / H200 when the card is one of those, else `--peak-flops` (without it, MFU is left out).
-A training run that does not fit the card is recorded as an error; the decoding run still happens.
+A training run that does not fit the card is recorded as an error, and the other runs still happen.
 """
 
 import argparse
@@ -44,6 +46,24 @@ def known_peak_flops(name: str) -> float | None:
     return None
 
 
+def training_or_error(model, tokenizer, args, peak: float | None, backend: str | None) -> dict:
+    """The training measurement, or its out-of-memory error (the other runs still happen)."""
+    try:
+        return lora_training_throughput(model, tokenizer, args.batch, args.context, args.steps, args.warmup, peak,
+                                        args.seed, backend)
+    except torch.cuda.OutOfMemoryError as error:
+        model.zero_grad(set_to_none=True)
+        torch.cuda.empty_cache()
+        return {"batch_size": args.batch, "context_length": args.context,
+                "error": f"out of memory: {str(error).splitlines()[0]}"}
+
+
+def side_by_side(runs: dict[str, dict], rate: str) -> dict:
+    """The eager and compiled runs, and the compiled one's speedup in `rate` (None if either failed)."""
+    eager, compiled = runs["eager"].get(rate), runs["compiled"].get(rate)
+    return {**runs, "speedup": compiled / eager if eager and compiled else None}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
@@ -59,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--decode-batch", type=int, default=128)
     parser.add_argument("--prompt-tokens", type=int, default=256)
     parser.add_argument("--new-tokens", type=int, default=128)
+    parser.add_argument("--compile-backend", default="inductor",
+                        help="torch.compile backend of the compiled runs (aot_eager: a quick CPU check)")
     parser.add_argument("--peak-flops", type=float, help="the card's peak FLOPs/s (default: known H100/H200 peak)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="default: reports/bench/gpu_<device>.json")
@@ -98,16 +120,14 @@ def main(argv: list[str] | None = None) -> int:
             "params_per_token": counts.params_per_token,
         },
     }
-    try:
-        run["training"] = lora_training_throughput(model, tokenizer, args.batch, args.context, args.steps,
-                                                   args.warmup, peak, args.seed)
-    except torch.cuda.OutOfMemoryError as error:
-        run["training"] = {"batch_size": args.batch, "context_length": args.context,
-                           "error": f"out of memory: {str(error).splitlines()[0]}"}
-        model.zero_grad(set_to_none=True)
-        torch.cuda.empty_cache()
-    run["decoding"] = rewriting_decode_throughput(model, tokenizer, args.decode_batch, args.prompt_tokens,
-                                                  args.new_tokens, args.seed)
+    # Decoding first: the training runs compile the decoder layers in place, for good.
+    run["decoding"] = side_by_side(
+        {way: rewriting_decode_throughput(model, tokenizer, args.decode_batch, args.prompt_tokens, args.new_tokens,
+                                          args.seed, backend)
+         for way, backend in (("eager", None), ("compiled", args.compile_backend))}, "new_tokens_per_s")
+    run["training"] = side_by_side(
+        {way: training_or_error(model, tokenizer, args, peak, backend)
+         for way, backend in (("eager", None), ("compiled", args.compile_backend))}, "tokens_per_s")
 
     out = args.out or Path("reports/bench") / f"gpu_{re.sub(r'[^a-z0-9]+', '_', name.lower()).strip('_')}.json"
     report = json.loads(out.read_text()) if out.exists() else {}

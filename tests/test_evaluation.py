@@ -1,4 +1,7 @@
 """Stage 07-08: per-sample scores on hand-made cases, the decoding options, and the claims."""
+import pytest
+from pydantic import ValidationError
+
 from pfutils.decoding import Decoding
 from pfutils.evaluation.scores import hallucination, object_recall, vqa_correct
 from pfutils.figures.claims import claims, claims_markdown
@@ -26,12 +29,21 @@ def test_vqa_accuracy_with_the_exact_judge():
 
 def test_decoding_options_reach_generate_only_when_they_apply():
     greedy = Decoding(max_new_tokens=8, num_beams=1, do_sample=False, temperature=1.0, top_k=0, top_p=1.0,
-                      no_repeat_ngram_size=0, length_penalty=1.0, batch_size=4)
+                      no_repeat_ngram_size=0, length_penalty=1.0, batch_size=4, cache="dynamic", compile=False)
     assert greedy.generate_kwargs() == {"max_new_tokens": 8, "num_beams": 1, "do_sample": False,
                                         "no_repeat_ngram_size": 0}
     sampled = greedy.model_copy(update={"do_sample": True, "top_p": 0.9, "num_beams": 3})
     kwargs = sampled.generate_kwargs()
     assert kwargs["top_p"] == 0.9 and kwargs["length_penalty"] == 1.0
+    compiled = Decoding.model_validate({**greedy.model_dump(), "cache": "static", "compile": True}).generate_kwargs()
+    assert compiled["cache_implementation"] == "static"
+    assert compiled["compile_config"].fullgraph and compiled["compile_config"].dynamic is False
+
+
+def test_compiled_decoding_without_a_static_cache_fails_naming_the_keys():
+    with pytest.raises(ValidationError, match="compile: true needs cache: static"):
+        Decoding(max_new_tokens=8, num_beams=1, do_sample=False, temperature=1.0, top_k=0, top_p=1.0,
+                 no_repeat_ngram_size=0, length_penalty=1.0, batch_size=4, cache="dynamic", compile=True)
 
 
 def _model(acc_in, reward):

@@ -66,18 +66,21 @@ def test_bench_script_runs_on_cpu(tmp_path, root):
     out = tmp_path / "bench.json"
     command = [sys.executable, "scripts/bench_gpu.py", "--shape", "tiny", "--device", "cpu", "--steps", "2",
                "--warmup", "1", "--batch", "2", "--context", "64", "--decode-batch", "4", "--prompt-tokens", "16",
-               "--new-tokens", "8", "--out", str(out)]
+               "--new-tokens", "8", "--compile-backend", "aot_eager", "--out", str(out)]
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     subprocess.run(command, cwd=root, env=env, check=True, capture_output=True, timeout=300)
     report = json.loads(out.read_text())
     assert report["device"] == "cpu" and report["torch"] == torch.__version__
     run = report["runs"]["tiny"]
     assert run["dtype"] == "float32" and run["model"]["xattn_blocks"] == 1 and run["model"]["lora_r"] == 64
-    training, decoding = run["training"], run["decoding"]
-    assert (training["batch_size"], training["context_length"], training["steps"]) == (2, 64, 2)
-    assert training["tokens_per_s"] == pytest.approx(2 * 64 * 2 / training["seconds"])
-    assert training["flops_per_token"] > 6 * run["model"]["params_per_token"]
-    assert training["mfu"] is None and training["peak_flops"] is None  # no known peak for a CPU
-    assert 4.0 < training["final_loss"] < 8.0  # about ln(512) for random weights
-    assert decoding["generated_tokens"] == 4 * 8
-    assert decoding["new_tokens_per_s"] == pytest.approx(32 / decoding["seconds"])
+    for way in ("eager", "compiled"):
+        training, decoding = run["training"][way], run["decoding"][way]
+        assert (training["batch_size"], training["context_length"], training["steps"]) == (2, 64, 2)
+        assert training["tokens_per_s"] == pytest.approx(2 * 64 * 2 / training["seconds"])
+        assert training["flops_per_token"] > 6 * run["model"]["params_per_token"]
+        assert training["mfu"] is None and training["peak_flops"] is None  # no known peak for a CPU
+        assert 4.0 < training["final_loss"] < 8.0  # about ln(512) for random weights
+        assert decoding["generated_tokens"] == 4 * 8
+        assert decoding["new_tokens_per_s"] == pytest.approx(32 / decoding["seconds"])
+    for measured, rate in ((run["training"], "tokens_per_s"), (run["decoding"], "new_tokens_per_s")):
+        assert measured["speedup"] == pytest.approx(measured["compiled"][rate] / measured["eager"][rate])

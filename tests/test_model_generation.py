@@ -1,11 +1,12 @@
 """Generation: KV cache, left-padded batches, beam search and sampling, all with images; the benchmark helper."""
 
 import torch
+from transformers import CompileConfig
 from model_fixtures import random_images, tiny_flamingo
 from model_fixtures import one_torch_thread  # noqa: F401  (autouse: one torch thread per test)
 
 from pfutils.model.bench import generation_benchmark
-from pfutils.model.generation import generate_tokens, left_padded_prompts
+from pfutils.model.generation import STATIC_CACHE_BUCKET, generate_tokens, left_padded_prompts, static_cache_length
 from pfutils.model.lora import add_lora
 
 PROMPTS = [
@@ -137,3 +138,39 @@ def test_bf16_model_runs_forward_and_generation():
     assert output.logits.dtype == torch.bfloat16 and torch.isfinite(output.loss)
     outputs = generate_tokens(model, tokenizer, PROMPTS, images, IMAGE_MASK, max_new_tokens=4, num_beams=2)
     assert len(outputs) == len(PROMPTS)
+
+
+def test_a_static_cache_decodes_as_the_growing_one():
+    model, tokenizer = tiny_flamingo()
+    images = random_images(len(PROMPTS), 3)
+    kwargs = dict(max_new_tokens=12, do_sample=False, batch_size=len(PROMPTS))
+    dynamic = generate_tokens(model, tokenizer, PROMPTS, images, IMAGE_MASK, **kwargs)
+    static = generate_tokens(model, tokenizer, PROMPTS, images, IMAGE_MASK, cache_implementation="static", **kwargs)
+    assert static == dynamic
+
+
+def test_static_caches_are_sized_in_buckets():
+    assert static_cache_length(10, 12) == STATIC_CACHE_BUCKET
+    assert static_cache_length(STATIC_CACHE_BUCKET - 12, 12) == STATIC_CACHE_BUCKET
+    assert static_cache_length(STATIC_CACHE_BUCKET, 1) == 2 * STATIC_CACHE_BUCKET
+
+
+def test_the_compiled_decoding_step_is_one_graph_reused_across_batches():
+    """`fullgraph=True` fails on any graph break in the LM or the Flamingo's hooks; with recompilation made an
+    error, a second batch of other prompt lengths must reuse the first batch's graph (same bucketed cache)."""
+    model, tokenizer = tiny_flamingo()
+    images = random_images(len(PROMPTS), 3)
+    config = CompileConfig(fullgraph=True, dynamic=False, backend="eager", mode="default")
+    config._compile_all_devices = True  # transformers' own switch to compile on a CPU, for tests
+    kwargs = dict(max_new_tokens=10, do_sample=False, batch_size=2)
+    eager = generate_tokens(model, tokenizer, PROMPTS[:4], images[:4], IMAGE_MASK[:4], **kwargs)
+    torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()
+    first = generate_tokens(model, tokenizer, PROMPTS[:2], images[:2], IMAGE_MASK[:2],
+                            cache_implementation="static", compile_config=config, **kwargs)
+    assert hasattr(model.base_lm, "_compiled_call")  # transformers compiled the decoding step
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == 1
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        second = generate_tokens(model, tokenizer, PROMPTS[2:4], images[2:4], IMAGE_MASK[2:4],
+                                 cache_implementation="static", compile_config=config, **kwargs)
+    assert first + second == eager

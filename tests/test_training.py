@@ -86,6 +86,27 @@ def test_grouping_by_length_sorts_micro_batches_and_keeps_the_update(tmp_path, m
         torch.testing.assert_close(grouped["tensors"][name], tensor, rtol=1e-4, atol=1e-5)
 
 
+def test_compiled_decoder_layers_compute_the_same_update(tmp_path, monkeypatch):
+    """Regional compilation changes kernels, not the update. `aot_eager` traces forward and backward as inductor
+    does, without generating code (seconds, not a minute). Micro-batches of several lengths, with 0-2 images and
+    text only, must all run compiled: hitting the recompilation limit (a silent fall-back to eager) fails."""
+    from pfutils.model.compile import compile_decoder_layers
+    from pfutils.training import trainer
+
+    compiled = []
+    monkeypatch.setattr(trainer, "compile_decoder_layers",
+                        lambda model: compiled.append(compile_decoder_layers(model, backend="aot_eager")))
+    torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()
+    with torch._dynamo.config.patch(fail_on_recompile_limit_hit=True):
+        result = _run_in_process(tmp_path, "compiled", micro_batch_size=2, compile_layers=True)
+    assert compiled == [4] and torch._dynamo.utils.counters["stats"]["unique_graphs"] > 0
+    plain = _run_in_process(tmp_path, "plain", micro_batch_size=2)
+    assert [r["loss"] for r in result["curve"]] == pytest.approx([r["loss"] for r in plain["curve"]], rel=1e-4)
+    for name, tensor in plain["tensors"].items():
+        torch.testing.assert_close(result["tensors"][name], tensor, rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.slow
 def test_two_processes_compute_the_same_update_as_one(tmp_path):
     single = _run_in_process(tmp_path, "single")

@@ -37,13 +37,14 @@ def _to_pil(tensor):
     return Image.fromarray(array)
 
 
-def run(out: str, work_dir: str, stop_after: int | None = None, **config) -> dict:
+def run(out: str, work_dir: str, stop_after: int | None = None, compile_layers: bool = False, **config) -> dict:
     """Trains with CONFIG, or CONFIG with the `config` fields replaced."""
     torch.set_num_threads(1)
     model, tokenizer = tiny_flamingo(seed=0)
     from pfutils.model.images import image_transform
     model, curve = train(model, tokenizer, examples(tokenizer), CONFIG.model_copy(update=config), work_dir, seed=7,
-                         transform=image_transform(model.vision_encoder), stop_after=stop_after)
+                         transform=image_transform(model.vision_encoder), stop_after=stop_after,
+                         compile_layers=compile_layers)
     tensors = {n: p.detach().contiguous() for n, p in model.named_parameters() if p.requires_grad}
     if int(__import__("os").environ.get("RANK", "0")) == 0:
         save_file(tensors, out)

@@ -1,7 +1,10 @@
 """Decoding options of every generation stage (rewriting, evaluation), as one parameter section."""
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, model_validator
+from transformers import CompileConfig
 
 from .config import Section
 
@@ -16,6 +19,16 @@ class Decoding(Section):
     no_repeat_ngram_size: int = Field(ge=0, le=100)
     length_penalty: float = Field(ge=-10, le=10)
     batch_size: int = Field(ge=1, le=65_536, description="prompts per generate() call")
+    cache: Literal["dynamic", "static"] = Field(
+        description="KV cache: dynamic grows by concatenation; static is preallocated (what `compile` needs)")
+    compile: bool = Field(description="compile the decoding step into CUDA graphs (torch.compile, "
+                                      "reduce-overhead); needs cache: static; transformers compiles on CUDA only")
+
+    @model_validator(mode="after")
+    def _compile_needs_a_static_cache(self):
+        if self.compile and self.cache != "static":
+            raise ValueError("compile: true needs cache: static (a growing cache changes shape at every step)")
+        return self
 
     def generate_kwargs(self) -> dict:
         """Keyword arguments of `generate()`; sampling knobs only when sampling, beam knobs only with beams."""
@@ -25,4 +38,10 @@ class Decoding(Section):
             kwargs.update(temperature=self.temperature, top_k=self.top_k, top_p=self.top_p)
         if self.num_beams > 1:
             kwargs["length_penalty"] = self.length_penalty
+        if self.cache == "static":
+            kwargs["cache_implementation"] = "static"
+        if self.compile:
+            # One graph per decoding step shape: the batch is fixed and `generate_tokens` sizes the static cache
+            # in buckets, so a whole stage compiles a handful of times at most.
+            kwargs["compile_config"] = CompileConfig(fullgraph=True, dynamic=False)
         return kwargs

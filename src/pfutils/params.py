@@ -167,6 +167,8 @@ class Base(Section):
 
 class Compute(Section):
     processes: int = Field(ge=1, le=4096, description="processes per training/rewriting job (GPUs, or CPU ranks)")
+    compile_training: bool = Field(description="torch.compile the LM's decoder layers when training (regional "
+                                               "compilation): faster on GPUs, slower than eager on a small CPU run")
 
 
 class Params(Section):

@@ -6,7 +6,7 @@ peft adapter (e.g. Guanaco's LoRA) loads onto it unchanged. The gated cross-atte
 run through forward pre-hooks:
 
 - a pre-hook on the LM's decoder stack reads each forward's `input_ids` and works out which image every token may
-  attend to (`media.py`), continuing the count of `<image>` tokens across cached decoding steps;
+  attend to (`media.py`) when it reads a prompt, and keeps that for the cached decoding steps that follow;
 - a pre-hook on every n-th decoder layer adds the gated cross-attention to that layer's input hidden states.
 
 The image latents of the current call are held on this module: `forward` and `generate` set them and clear them
@@ -81,7 +81,8 @@ class Flamingo(nn.Module):
         self._clear_media()
         decoder.register_forward_pre_hook(self._locate_media, with_kwargs=True)
         for i in indices:
-            layers[i].register_forward_pre_hook(partial(self._cross_attend, str(i)), with_kwargs=True)
+            layers[i].register_forward_pre_hook(partial(self._cross_attend, self.gated_cross_attn_layers[str(i)]),
+                                               with_kwargs=True)
 
     @property
     def base_lm(self) -> PreTrainedModel:
@@ -181,6 +182,7 @@ class Flamingo(nn.Module):
 
     def _set_media(self, images: torch.Tensor | None, image_mask: torch.Tensor | None) -> None:
         self._clear_media()
+        self._in_call = True
         if images is None:
             return
         present = self._present_images(images, image_mask)
@@ -188,30 +190,40 @@ class Flamingo(nn.Module):
         self._num_images = present.sum(dim=1).to(self._latents.device)
 
     def _clear_media(self) -> None:
+        self._in_call = False  # inside `forward` or `generate` (the LM called alone runs as on text only)
         self._latents = None  # (B, N, n, d) latents of the current call's images, or None for text only
         self._num_images = None  # (B,) real images per sample
         self._row_latents = None  # the latents repeated for the rows the LM actually runs (beams, samples)
         self._row_num_images = None
-        self._images_seen = None  # (rows,) `<image>` tokens so far, carried across cached decoding steps
+        self._decoding_mask = None  # (rows, 1, N): the images a cached decoding step's tokens attend to
         self._media_mask = None  # (rows, T, N) for the tokens of the current forward
 
     def _locate_media(self, decoder: nn.Module, args: tuple, kwargs: dict) -> None:
-        """Pre-hook of the decoder stack: which image each token of this forward may attend to."""
+        """Pre-hook of the decoder stack: which image each token of this forward may attend to.
+
+        The first decoder forward of a Flamingo call reads the whole prompt; any later one with a cache is a
+        cached decoding step of `generate()`, whose new tokens are never `<image>` (it is suppressed), so they
+        attend to what the prompt's last token attends to (without a cache, every forward reads it all again).
+        Telling the two apart by this Python state, not by the cache's length (a tensor in a static cache), keeps
+        the decoding step free of data-dependent branches, so a static cache's decoding step compiles into one
+        graph.
+        """
         input_ids = kwargs.get("input_ids", args[0] if args else None)
         if input_ids is None:
             raise ValueError("Flamingo needs input_ids (not inputs_embeds) to locate <image> tokens")
+        cached_step = kwargs.get("cache", kwargs.get("past_key_values")) is not None
+        if self._in_call and cached_step and self._decoding_mask is not None:
+            self._media_mask = self._decoding_mask.expand(-1, input_ids.shape[1], -1)
+            return
         rows = input_ids.shape[0]
-        cache = kwargs.get("cache", kwargs.get("past_key_values"))
-        continuing = cache is not None and cache.get_seq_length() > 0
-        if not continuing:
-            self._row_latents, self._row_num_images = self._media_for_rows(rows, input_ids.device)
-            self._images_seen = torch.zeros(rows, dtype=torch.long, device=input_ids.device)
-        positions = image_positions(input_ids, self.media_token_id, self._images_seen)
-        self._images_seen = positions[:, -1]
+        self._row_latents, self._row_num_images = self._media_for_rows(rows, input_ids.device)
+        positions = image_positions(input_ids, self.media_token_id)
         num_slots = 0 if self._row_latents is None else self._row_latents.shape[1]
         self._media_mask = media_attention_mask(
             positions, self._row_num_images, num_slots, self.config.only_attend_immediate_media
         )
+        if self._in_call:
+            self._decoding_mask = self._media_mask[:, -1:].contiguous()
 
     def _media_for_rows(self, rows: int, device: torch.device) -> tuple[torch.Tensor | None, torch.Tensor]:
         """The current latents for `rows` LM rows: `generate()` repeats each prompt consecutively (beams,
@@ -227,9 +239,9 @@ class Flamingo(nn.Module):
             self._num_images.to(device).repeat_interleave(repeats, dim=0),
         )
 
-    def _cross_attend(self, key: str, layer: nn.Module, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    def _cross_attend(self, block: GatedCrossAttentionBlock, layer: nn.Module, args: tuple, kwargs: dict
+                      ) -> tuple[tuple, dict]:
         """Pre-hook of a decoder layer: its input hidden states go through the gated cross-attention first."""
-        block = self.gated_cross_attn_layers[key]
         if args:
             return (block(args[0], self._row_latents, self._media_mask), *args[1:]), kwargs
         kwargs["hidden_states"] = block(kwargs["hidden_states"], self._row_latents, self._media_mask)

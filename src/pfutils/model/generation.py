@@ -12,6 +12,10 @@ from transformers import BatchEncoding, PreTrainedTokenizerBase
 from pfutils.model.flamingo import Flamingo
 from pfutils.model.images import image_transform, images_tensor
 
+# A static KV cache is sized for prompt + new tokens, rounded up to this many positions: batches whose prompts
+# differ a little share one cache shape, hence one compiled decoding step (transformers keeps the largest size).
+STATIC_CACHE_BUCKET = 256
+
 
 def left_padded_prompts(tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], device) -> BatchEncoding:
     """input_ids and attention_mask, padded on the left (generation appends on the right); special tokens (e.g.
@@ -28,6 +32,11 @@ def new_tokens(sequences: torch.Tensor, prompt_length: int, eos_token_ids: Seque
     return rows
 
 
+def static_cache_length(prompt_length: int, max_new_tokens: int) -> int:
+    """Positions of the static KV cache for a batch: prompt + new tokens, rounded up to `STATIC_CACHE_BUCKET`."""
+    return -(-(prompt_length + max_new_tokens) // STATIC_CACHE_BUCKET) * STATIC_CACHE_BUCKET
+
+
 def generate_tokens(
     model: Flamingo,
     tokenizer: PreTrainedTokenizerBase,
@@ -40,7 +49,8 @@ def generate_tokens(
     """New tokens for every prompt (one list per returned sequence, in order), `batch_size` prompts at a time.
 
     `images` (P, N, 3, H, W) and `image_mask` (P, N) hold prompt i's images in row i. Default stop and pad
-    tokens are the tokenizer's eos and pad.
+    tokens are the tokenizer's eos and pad. With `cache_implementation="static"` the cache is sized in buckets
+    (`static_cache_length`) unless `max_cache_len` is given.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -53,12 +63,17 @@ def generate_tokens(
     for start in range(0, len(prompts), batch_size):
         stop = start + batch_size
         batch = left_padded_prompts(tokenizer, prompts[start:stop], device)
+        cache_kwargs = {}
+        if generate_kwargs.get("cache_implementation") == "static" and "max_cache_len" not in generate_kwargs:
+            cache_kwargs["max_cache_len"] = static_cache_length(batch["input_ids"].shape[1],
+                                                                generate_kwargs.get("max_new_tokens", 0))
         sequences = model.generate(
             batch["input_ids"],
             batch["attention_mask"],
             images=None if images is None else images[start:stop],
             image_mask=None if image_mask is None else image_mask[start:stop],
             **generate_kwargs,
+            **cache_kwargs,
         )
         outputs.extend(new_tokens(sequences, batch["input_ids"].shape[1], eos_token_ids))
     return outputs

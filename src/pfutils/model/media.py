@@ -9,13 +9,9 @@ Text before the first `<image>` attends to nothing, and padded image slots are n
 import torch
 
 
-def image_positions(input_ids: torch.Tensor, media_token_id: int, images_before: torch.Tensor) -> torch.Tensor:
-    """For each token, the 1-based number of the latest `<image>` at or before it (0: none yet).
-
-    `images_before` (B,) counts the `<image>` tokens of earlier, cached steps, so a token decoded later still
-    points at the latest image of its own sample.
-    """
-    return images_before[:, None] + (input_ids == media_token_id).cumsum(dim=-1)
+def image_positions(input_ids: torch.Tensor, media_token_id: int) -> torch.Tensor:
+    """For each token, the 1-based number of the latest `<image>` at or before it (0: none yet)."""
+    return (input_ids == media_token_id).cumsum(dim=-1)
 
 
 def media_attention_mask(

@@ -15,7 +15,7 @@ def test_config_loads_with_the_promised_ranks(root, name, machines, processes):
     config = load_config_from_file(str(root / "configs" / "accelerate" / f"{name}.yaml"))
     assert config.distributed_type == "MULTI_GPU" and config.mixed_precision == "bf16"
     assert (config.num_machines, config.num_processes) == (machines, processes)
-    assert config.fsdp_config == {} and config.deepspeed_config == {}, "the trainer supports neither"
+    assert config.fsdp_config == {} and config.deepspeed_config == {}, "sharding is compute.shard_frozen_weights"
 
 
 def test_readme_commands_name_launchable_modules(root, monkeypatch):

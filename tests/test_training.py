@@ -112,10 +112,49 @@ def test_two_processes_compute_the_same_update_as_one(tmp_path):
     single = _run_in_process(tmp_path, "single")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE)}
     torchrun = Path(sys.executable).parent / "torchrun"
-    done = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", str(HERE / "training_run.py"),
-                           str(tmp_path / "ddp.safetensors"), str(tmp_path / "ddp-work")],
-                          env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    ddp = load_file(str(tmp_path / "ddp.safetensors"))
+    ddp = _run_on_two_processes(tmp_path, "ddp")
     for name, tensor in single["tensors"].items():
         torch.testing.assert_close(ddp[name], tensor, rtol=1e-4, atol=1e-5)
+
+
+def _run_on_two_processes(tmp_path: Path, name: str, *flags: str) -> dict:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE)}
+    torchrun = Path(sys.executable).parent / "torchrun"
+    done = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", str(HERE / "training_run.py"),
+                           str(tmp_path / f"{name}.safetensors"), str(tmp_path / f"{name}-work"), *flags],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return load_file(str(tmp_path / f"{name}.safetensors"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("trainable, images_everywhere", [("perceiver_xattn", True), ("lora", False)])
+def test_sharded_frozen_weights_give_the_same_update_and_come_back_whole(tmp_path, trainable, images_everywhere):
+    """FSDP2 over 2 processes, batches of 3 in micro-batches of 1 (one process runs a zero-weight padding pass
+    in every step): the trained tensors end exactly as on the same 2 processes unsharded, and as in one process up
+    to the order of float sums; the frozen ones come back whole and unchanged. LoRA's tensors sit inside the
+    sharded decoder layers (kept whole there); with LoRA, text-only passes train."""
+    config = dict(batch_size=3, micro_batch_size=1, trainable=trainable)
+    single = _run_in_process(tmp_path, "single", images_everywhere=images_everywhere, **config)
+    flags = ["--batch-size", "3", "--micro-batch-size", "1", "--trainable", trainable,
+             *(["--images-everywhere"] * images_everywhere)]
+    unsharded = _run_on_two_processes(tmp_path, "unsharded", *flags)
+    sharded = _run_on_two_processes(tmp_path, "sharded", "--shard", *flags)
+    assert set(sharded) == set(unsharded) == set(single["tensors"])
+    for name, tensor in single["tensors"].items():
+        torch.testing.assert_close(sharded[name], unsharded[name], rtol=0, atol=0)
+        torch.testing.assert_close(sharded[name], tensor, rtol=1e-3, atol=1e-4)
+    frozen = load_file(str(tmp_path / "single.frozen.safetensors"))
+    gathered = load_file(str(tmp_path / "sharded.frozen.safetensors"))
+    assert set(gathered) == set(frozen)
+    for name, tensor in gathered.items():
+        assert torch.equal(tensor, frozen[name]), name
+
+
+def test_sharded_runs_refuse_text_only_passes_that_train_nothing():
+    from pfutils.training.sharding import check_every_pass_trains
+    with_image, text_only = {"images": ["an image"]}, {"images": []}
+    check_every_pass_trains([[with_image, text_only], [with_image]], "perceiver_xattn")
+    check_every_pass_trains([[text_only]], "perceiver_xattn+lora")
+    with pytest.raises(ValueError, match="1 text-only micro-batch"):
+        check_every_pass_trains([[with_image], [text_only, text_only]], "perceiver_xattn")

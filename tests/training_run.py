@@ -1,7 +1,9 @@
 """A tiny training run used by tests/test_training.py, in-process or under `torchrun --nproc_per_node 2`.
 
-Usage: python tests/training_run.py OUT.safetensors WORK_DIR [STOP_AFTER]
+Usage: python tests/training_run.py OUT.safetensors WORK_DIR [--stop-after N] [--shard] [--images-everywhere]
+       [--batch-size N] [--micro-batch-size N] [--trainable SET]   (a set with "lora" gets a LoRA adapter)
 """
+import argparse
 import sys
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from safetensors.torch import save_file
 sys.path.insert(0, str(Path(__file__).parent))
 from model_fixtures import random_images, tiny_flamingo  # noqa: E402
 
+from pfutils.model.lora import add_lora  # noqa: E402
 from pfutils.training.examples import Segment, supervised_example  # noqa: E402
 from pfutils.training.trainer import TrainConfig, train  # noqa: E402
 
@@ -18,12 +21,13 @@ CONFIG = TrainConfig(trainable="perceiver_xattn", epochs=2, lr=1e-2, batch_size=
                      context_length=64, warmup_ratio=0.25, weight_decay=0.0, max_grad_norm=1.0, save_every=1)
 
 
-def examples(tokenizer) -> list[dict]:
-    """Six examples, some with one or two images, some text only: all the paths of collate and the loss mask."""
+def examples(tokenizer, images_everywhere: bool = False) -> list[dict]:
+    """Six examples, some with one or two images, some text only: all the paths of collate and the loss mask
+    (with `images_everywhere`, one or two images each)."""
     images = random_images(6, 2, seed=3)
     rows = []
     for i in range(6):
-        n_images = i % 3
+        n_images = 1 + i % 2 if images_everywhere else i % 3
         prompt = "<image>" * n_images + " ".join(f"w{(i + k) % 50}" for k in range(4))
         response = " ".join(f"w{(2 * i + k) % 50}" for k in range(3))
         pictures = [_to_pil(images[i, k]) for k in range(n_images)]
@@ -37,19 +41,35 @@ def _to_pil(tensor):
     return Image.fromarray(array)
 
 
-def run(out: str, work_dir: str, stop_after: int | None = None, compile_layers: bool = False, **config) -> dict:
+def run(out: str, work_dir: str, stop_after: int | None = None, compile_layers: bool = False,
+        shard_frozen: bool = False, images_everywhere: bool = False, **config) -> dict:
     """Trains with CONFIG, or CONFIG with the `config` fields replaced."""
     torch.set_num_threads(1)
     model, tokenizer = tiny_flamingo(seed=0)
+    if "lora" in config.get("trainable", CONFIG.trainable).split("+"):
+        add_lora(model, model.config.lora)
     from pfutils.model.images import image_transform
-    model, curve = train(model, tokenizer, examples(tokenizer), CONFIG.model_copy(update=config), work_dir, seed=7,
-                         transform=image_transform(model.vision_encoder), stop_after=stop_after,
-                         compile_layers=compile_layers)
+    model, curve = train(model, tokenizer, examples(tokenizer, images_everywhere), CONFIG.model_copy(update=config),
+                         work_dir, seed=7, transform=image_transform(model.vision_encoder), stop_after=stop_after,
+                         compile_layers=compile_layers, shard_frozen=shard_frozen)
     tensors = {n: p.detach().contiguous() for n, p in model.named_parameters() if p.requires_grad}
+    frozen = {n: p.detach().contiguous() for n, p in model.named_parameters() if not p.requires_grad}
     if int(__import__("os").environ.get("RANK", "0")) == 0:
         save_file(tensors, out)
+        save_file(frozen, out.replace(".safetensors", ".frozen.safetensors"))
     return {"curve": curve}
 
 
 if __name__ == "__main__":
-    run(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else None)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out")
+    parser.add_argument("work_dir")
+    parser.add_argument("--stop-after", type=int)
+    parser.add_argument("--shard", action="store_true")
+    parser.add_argument("--images-everywhere", action="store_true")
+    parser.add_argument("--batch-size", type=int, default=CONFIG.batch_size)
+    parser.add_argument("--micro-batch-size", type=int, default=CONFIG.micro_batch_size)
+    parser.add_argument("--trainable", default=CONFIG.trainable)
+    args = parser.parse_args()
+    run(args.out, args.work_dir, args.stop_after, shard_frozen=args.shard, images_everywhere=args.images_everywhere,
+        batch_size=args.batch_size, micro_batch_size=args.micro_batch_size, trainable=args.trainable)

@@ -169,6 +169,8 @@ class Compute(Section):
     processes: int = Field(ge=1, le=4096, description="processes per training/rewriting job (GPUs, or CPU ranks)")
     compile_training: bool = Field(description="torch.compile the LM's decoder layers when training (regional "
                                                "compilation): faster on GPUs, slower than eager on a small CPU run")
+    shard_frozen_weights: bool = Field(description="with several processes, split the frozen weights (the LM, the "
+                                                   "vision tower) over them with FSDP2; trained ones stay whole")
 
 
 class Params(Section):

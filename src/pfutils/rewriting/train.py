@@ -37,7 +37,8 @@ def train_rewriter(params, base_dir: Path, pairs_dir: Path, out_dir: Path, name:
     examples, rejects = rewriter_examples(tokenizer, rows, p.template, p.train.context_length)
     model, curve = train(model, tokenizer, examples, p.train, Path(params.paths.data) / "checkpoints" / name,
                          params.seed, image_transform(model.vision_encoder), name=name,
-                         compile_layers=params.compute.compile_training)
+                         compile_layers=params.compute.compile_training,
+                         shard_frozen=params.compute.shard_frozen_weights)
     if process_state().is_main_process:
         save_flamingo(model, out_dir, tokenizer, title=f"Polite Flamingo ({name})",
                       description="A multi-modal rewriter: base Flamingo + LoRA trained to revise distorted "

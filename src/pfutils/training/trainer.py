@@ -13,6 +13,10 @@
   that is killed and resumed from its last checkpoint ends with the same weights as one that never stopped.
 - With `compile_layers`, the LM's decoder layers are compiled in place (`model.compile`): the same update, up
   to float rounding, in fewer kernels; worth it on GPUs, where it is set by `compute.compile_training`.
+- With `shard_frozen` (and more than one process), the frozen weights are split over the processes with FSDP2
+  (`sharding.py`); the trained ones stay whole, so the update and the checkpoints are as without it. Processes
+  with fewer micro-batches in a step run a pass of zero weight, as FSDP's collectives need the same passes
+  everywhere, and the weights are gathered whole again at the end.
 - Checkpoints hold only the trainable tensors, the optimizer, the schedule and the progress, written atomically
   to `work_dir`; they are resumed only if the run's fingerprint (config + data) matches, and removed at the end.
 """
@@ -40,6 +44,7 @@ from ..storage import replace_dir, write_json
 from .collate import collate
 from .examples import IGNORE
 from .schedule import warmup_cosine
+from .sharding import check_every_pass_trains, gather_sharded_weights, shard_frozen_weights
 
 
 class TrainConfig(Section):
@@ -122,7 +127,8 @@ def _load_checkpoint(work_dir: Path, model, optimizer, scheduler) -> dict:
 
 def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], config: TrainConfig,
           work_dir: str | Path, seed: int, transform, name: str = "train",
-          stop_after: int | None = None, compile_layers: bool = False) -> tuple[object, list[dict]]:
+          stop_after: int | None = None, compile_layers: bool = False,
+          shard_frozen: bool = False) -> tuple[object, list[dict]]:
     """Trains `config.trainable` of `model` on `examples`; returns (model, loss curve rows).
 
     `examples` is a list, or a function of the epoch returning that epoch's list (multi-turn augmentation packs
@@ -150,9 +156,12 @@ def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], 
             progress = _load_checkpoint(work_dir, model, optimizer, scheduler)
             accelerator.print(f"{name}: resumed at step {progress['step']} of {total}")
     model = model.to(accelerator.device)
+    rank, world = accelerator.process_index, accelerator.num_processes
+    sharded = shard_frozen and world > 1
+    if sharded:
+        shard_frozen_weights(model, accelerator.device)
     if compile_layers:
         compile_decoder_layers(model)
-    rank, world = accelerator.process_index, accelerator.num_processes
     pad = tokenizer.pad_token_id
     bar = tqdm(total=total, initial=progress["step"], desc=name, disable=not accelerator.is_main_process,
                mininterval=10)
@@ -169,12 +178,19 @@ def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], 
         n_tokens = sum(sum(label != IGNORE for label in current[i]["labels"][1:]) for i in batch)
         torch.manual_seed(hash((seed, step, rank)) % 2**31)
         total_loss = torch.zeros((), device=accelerator.device)
-        for indices in rank_micro_batches(batch, config.micro_batch_size, rank, world):
+        passes = [(indices, True) for indices in rank_micro_batches(batch, config.micro_batch_size, rank, world)]
+        if sharded:
+            every = rank_micro_batches(batch, config.micro_batch_size, 0, 1)
+            check_every_pass_trains([[current[i] for i in micro] for micro in every], config.trainable)
+            passes += [(every[0], False)] * (math.ceil(len(every) / world) - len(passes))
+        for indices, counts in passes:
             inputs = {key: value.to(accelerator.device) for key, value in
                       collate([current[i] for i in indices], pad, transform).items()}
             labels = inputs.pop("labels")
             with accelerator.autocast():
                 loss = _token_loss_sum(model(**inputs).logits, labels) / max(n_tokens, 1)
+            if not counts:  # a padding pass of a sharded run: it only joins the other processes' collectives
+                loss = loss * 0.0
             if loss.requires_grad:  # a text-only batch never reaches the perceiver or the XATTN
                 loss.backward()
             total_loss += loss.detach()
@@ -196,6 +212,8 @@ def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], 
         if stop_after and step + 1 == stop_after and not done:
             break
     bar.close()
+    if sharded:
+        gather_sharded_weights(model)
     model.eval()
     if progress["step"] == total and accelerator.is_main_process:
         shutil.rmtree(work_dir, ignore_errors=True)

@@ -69,7 +69,8 @@ def tune(params, name: str) -> list[dict]:
     with frozen_lora_folded(model, config.trainable):
         model, curve = train(model, tokenizer, examples, config, data / "checkpoints" / f"tuning-{name}",
                              params.seed, image_transform(model.vision_encoder), name=name,
-                             compile_layers=params.compute.compile_training)
+                             compile_layers=params.compute.compile_training,
+                             shard_frozen=params.compute.shard_frozen_weights)
     if process_state().is_main_process:
         out = models / "clever" / name
         save_flamingo(model, out, tokenizer, title=f"Clever Flamingo: {name}",

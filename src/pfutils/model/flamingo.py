@@ -206,7 +206,7 @@ class Flamingo(nn.Module):
         attend to what the prompt's last token attends to (without a cache, every forward reads it all again).
         Telling the two apart by this Python state, not by the cache's length (a tensor in a static cache), keeps
         the decoding step free of data-dependent branches, so a static cache's decoding step compiles into one
-        graph.
+        graph. (A prompt read in several cached chunks, transformers' `prefill_chunk_size`, is not supported.)
         """
         input_ids = kwargs.get("input_ids", args[0] if args else None)
         if input_ids is None:

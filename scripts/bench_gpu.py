@@ -10,7 +10,8 @@ compiled, side by side (`eager`, `compiled`, and the compiled run's `speedup`).
 Results go to reports/bench/gpu_<device>.json (e.g. gpu_nvidia_h100_80gb_hbm3.json, gpu_cpu.json), one entry per
 shape under "runs", so the runs of several shapes on one card sit side by side. MFU uses the dense bf16 peak
 of an H100 SXM / H200 when the card is one of those, else `--peak-flops` (without it, MFU is left out).
-A training run that does not fit the card is recorded as an error, and the other runs still happen.
+A run that does not fit the card, or a compiled run that fails to compile, is recorded as an error and the
+other runs still happen; the report is rewritten after each of the four measurements.
 """
 
 import argparse
@@ -46,21 +47,25 @@ def known_peak_flops(name: str) -> float | None:
     return None
 
 
-def training_or_error(model, tokenizer, args, peak: float | None, backend: str | None) -> dict:
-    """The training measurement, or its out-of-memory error (the other runs still happen)."""
+def measured(measure, compiled: bool, model, context: dict) -> dict:
+    """`measure()`'s numbers, or the error that stopped it: running out of memory (any run), or any failure of a
+    compiled run, so that a compiler problem never costs the eager numbers of the same run."""
     try:
-        return lora_training_throughput(model, tokenizer, args.batch, args.context, args.steps, args.warmup, peak,
-                                        args.seed, backend)
-    except torch.cuda.OutOfMemoryError as error:
+        return measure()
+    except Exception as error:
+        out_of_memory = isinstance(error, torch.cuda.OutOfMemoryError)
+        if not (out_of_memory or compiled):
+            raise
         model.zero_grad(set_to_none=True)
-        torch.cuda.empty_cache()
-        return {"batch_size": args.batch, "context_length": args.context,
-                "error": f"out of memory: {str(error).splitlines()[0]}"}
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        first_line = (str(error).splitlines() or [""])[0]
+        return {**context, "error": f"{'out of memory' if out_of_memory else type(error).__name__}: {first_line}"}
 
 
 def side_by_side(runs: dict[str, dict], rate: str) -> dict:
-    """The eager and compiled runs, and the compiled one's speedup in `rate` (None if either failed)."""
-    eager, compiled = runs["eager"].get(rate), runs["compiled"].get(rate)
+    """The eager and compiled runs so far, and the compiled one's speedup in `rate` (None until both have it)."""
+    eager, compiled = runs.get("eager", {}).get(rate), runs.get("compiled", {}).get(rate)
     return {**runs, "speedup": compiled / eager if eager and compiled else None}
 
 
@@ -120,21 +125,31 @@ def main(argv: list[str] | None = None) -> int:
             "params_per_token": counts.params_per_token,
         },
     }
-    # Decoding first: the training runs compile the decoder layers in place, for good.
-    run["decoding"] = side_by_side(
-        {way: rewriting_decode_throughput(model, tokenizer, args.decode_batch, args.prompt_tokens, args.new_tokens,
-                                          args.seed, backend)
-         for way, backend in (("eager", None), ("compiled", args.compile_backend))}, "new_tokens_per_s")
-    run["training"] = side_by_side(
-        {way: training_or_error(model, tokenizer, args, peak, backend)
-         for way, backend in (("eager", None), ("compiled", args.compile_backend))}, "tokens_per_s")
-
     out = args.out or Path("reports/bench") / f"gpu_{re.sub(r'[^a-z0-9]+', '_', name.lower()).strip('_')}.json"
-    report = json.loads(out.read_text()) if out.exists() else {}
-    report.update(device=name, torch=torch.__version__)
     label = Path(args.profile).stem if args.shape == "params" and args.profile else args.shape
-    report.setdefault("runs", {})[label] = run
-    write_json(report, out)
+
+    def decoding_run(backend):
+        return lambda: rewriting_decode_throughput(model, tokenizer, args.decode_batch, args.prompt_tokens,
+                                                   args.new_tokens, args.seed, backend)
+
+    def training_run(backend):
+        return lambda: lora_training_throughput(model, tokenizer, args.batch, args.context, args.steps, args.warmup,
+                                                peak, args.seed, backend)
+
+    # Decoding first: the compiled training run compiles the decoder layers in place, for good. The report is
+    # rewritten after every measurement, so a run stopped half-way keeps what it measured.
+    measurements = (("decoding", "new_tokens_per_s", decoding_run, {"batch_size": args.decode_batch}),
+                    ("training", "tokens_per_s", training_run,
+                     {"batch_size": args.batch, "context_length": args.context}))
+    for part, rate, measure, context in measurements:
+        runs = {}
+        for way, backend in (("eager", None), ("compiled", args.compile_backend)):
+            runs[way] = measured(measure(backend), backend is not None, model, context)
+            run[part] = side_by_side(runs, rate)
+            report = json.loads(out.read_text()) if out.exists() else {}
+            report.update(device=name, torch=torch.__version__)
+            report.setdefault("runs", {})[label] = run
+            write_json(report, out)
     print(json.dumps(run, indent=1))
     print(f"written: {out}")
     return 0

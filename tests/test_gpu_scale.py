@@ -62,14 +62,24 @@ def test_7b_shape_counts_llama_7b(gpu_small):
     assert counts.lm_params == 6_607_343_616
 
 
-def test_bench_script_runs_on_cpu(tmp_path, root):
-    out = tmp_path / "bench.json"
+def _bench_on_cpu(root, out, backend: str) -> dict:
     command = [sys.executable, "scripts/bench_gpu.py", "--shape", "tiny", "--device", "cpu", "--steps", "2",
                "--warmup", "1", "--batch", "2", "--context", "64", "--decode-batch", "4", "--prompt-tokens", "16",
-               "--new-tokens", "8", "--compile-backend", "aot_eager", "--out", str(out)]
+               "--new-tokens", "8", "--compile-backend", backend, "--out", str(out)]
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     subprocess.run(command, cwd=root, env=env, check=True, capture_output=True, timeout=300)
-    report = json.loads(out.read_text())
+    return json.loads(out.read_text())
+
+
+def test_a_compiled_run_that_fails_is_recorded_and_the_eager_numbers_kept(tmp_path, root):
+    run = _bench_on_cpu(root, tmp_path / "bench.json", "no_such_backend")["runs"]["tiny"]
+    for part, rate in (("decoding", "new_tokens_per_s"), ("training", "tokens_per_s")):
+        assert run[part]["eager"][rate] > 0
+        assert "no_such_backend" in run[part]["compiled"]["error"] and run[part]["speedup"] is None
+
+
+def test_bench_script_runs_on_cpu(tmp_path, root):
+    report = _bench_on_cpu(root, tmp_path / "bench.json", "aot_eager")
     assert report["device"] == "cpu" and report["torch"] == torch.__version__
     run = report["runs"]["tiny"]
     assert run["dtype"] == "float32" and run["model"]["xattn_blocks"] == 1 and run["model"]["lora_r"] == 64

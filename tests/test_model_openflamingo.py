@@ -5,7 +5,9 @@ import torch
 from model_fixtures import openflamingo_v1_state_dict, tiny_flamingo
 from model_fixtures import one_torch_thread  # noqa: F401  (autouse: one torch thread per test)
 
-from pfutils.model.openflamingo import load_openflamingo_checkpoint, load_openflamingo_state_dict
+from pfutils.model.lora import add_lora
+from pfutils.model.openflamingo import (attach_start_adapter, load_openflamingo_checkpoint,
+                                        load_openflamingo_state_dict)
 
 
 def test_full_v1_state_dict_lands_on_every_parameter():
@@ -113,3 +115,33 @@ def test_checkpoint_path_finds_the_file_of_a_hub_repo_in_the_cache(tmp_path, mon
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     found = openflamingo_checkpoint_path("openflamingo/OpenFlamingo-9B-deprecated", "checkpoint.pt")
     assert found.resolve() == (snapshot / "checkpoint.pt").resolve()
+
+
+def _saved_adapter(tmp_path, **lora):
+    """A peft adapter directory trained elsewhere on the same LM (as Guanaco-7B's on LLaMA-7B): random B."""
+    donor, _ = tiny_flamingo(seed=3)
+    add_lora(donor, donor.config.lora.model_copy(update=lora))
+    with torch.no_grad():
+        for name, param in donor.named_parameters():
+            if ".lora_B." in name:
+                param.normal_()
+    donor.lang_encoder.save_pretrained(tmp_path / "adapter")
+    return donor, tmp_path / "adapter"
+
+
+def test_the_start_adapter_is_attached_frozen_with_its_weights(tmp_path):
+    donor, adapter = _saved_adapter(tmp_path)
+    model, _ = tiny_flamingo(seed=0)
+    config = attach_start_adapter(model, str(adapter), model.config.lora)
+    assert config.r == model.config.lora.r
+    ours = {n: p for n, p in model.named_parameters() if ".lora_" in n}
+    theirs = dict(donor.named_parameters())
+    assert ours and all(torch.equal(p, theirs[n]) for n, p in ours.items())
+    assert not any(p.requires_grad for p in ours.values())  # a stage's set_trainable("lora") unfreezes it
+
+
+def test_a_start_adapter_of_other_settings_fails_naming_the_keys(tmp_path):
+    _, adapter = _saved_adapter(tmp_path, r=8, target_modules=["q_proj", "v_proj"])
+    model, _ = tiny_flamingo(seed=0)
+    with pytest.raises(ValueError, match=r"model.lora.r is 4 but the adapter's is 8; model.lora.target_modules"):
+        attach_start_adapter(model, str(adapter), model.config.lora)

@@ -14,6 +14,7 @@ NLI = "cross-encoder/nli-deberta-v3-base"
 REWARD = "OpenAssistant/reward-model-deberta-v3-large-v2"
 VIT_L_336_OPENAI = "timm/vit_large_patch14_clip_336.openai"  # open_clip's hub copy of ViT-L-14-336 / openai
 OPENFLAMINGO = "openflamingo/OpenFlamingo-9B-deprecated"
+GUANACO = "timdettmers/guanaco-7b"
 
 
 @pytest.fixture
@@ -70,7 +71,21 @@ def test_present_and_absent_models(paper, hub):
 def test_open_clip_tag_is_found_where_open_clip_looks(paper, hub):
     cache_repo(hub, VIT_L_336_OPENAI, {"open_clip_model.safetensors": "w"})
     assert "ViT-L-14-336" not in names(missing_requirements(paper, "filtering"))
-    assert names(missing_requirements(paper, "base_models")) == {"huggyllama/llama-7b", OPENFLAMINGO}
+    assert names(missing_requirements(paper, "base_models")) == {"huggyllama/llama-7b", OPENFLAMINGO, GUANACO}
+
+
+def test_the_start_adapter_is_a_peft_adapter_repo_or_a_local_directory(paper, hub, tmp_path):
+    assert (f"base.openflamingo.lora_adapter: {GUANACO} (Hugging Face hub) -> hf download {GUANACO}"
+            in missing_requirements(paper, "base_models"))
+    cache_repo(hub, GUANACO, {"adapter_config.json": "{}"})  # config fetched, weights never
+    assert GUANACO in names(missing_requirements(paper, "base_models"))
+    snapshot = hub / f"models--{GUANACO.replace('/', '--')}" / "snapshots" / "0123456789abcdef"
+    (snapshot / "adapter_model.bin").write_text("w")
+    assert GUANACO not in names(missing_requirements(paper, "base_models"))
+    for adapter in (str(tmp_path), ""):  # a local directory, or none
+        params = paper.model_copy(update={"base": paper.base.model_copy(update={
+            "openflamingo": paper.base.openflamingo.model_copy(update={"lora_adapter": adapter})})})
+        assert "lora_adapter" not in " ".join(missing_requirements(params, "base_models"))
 
 
 def test_openflamingo_checkpoint_is_one_file_of_its_repo_or_a_local_file(paper, hub, tmp_path):

@@ -150,6 +150,9 @@ class OpenFlamingoSource(Section):
     """Where `00b_openflamingo` finds the OpenFlamingo-9B weights (perceiver, XATTN, embeddings)."""
     checkpoint: str = Field(min_length=1, description="a local .pt / .safetensors file, or a Hugging Face repo")
     file: str = Field(min_length=1, description="the checkpoint's file in that repo (ignored for a local file)")
+    lora_adapter: str = Field(description="a peft LoRA adapter (hub repo or local directory) attached to the LM, "
+                                          "the adapter every LoRA stage starts from (the paper: Guanaco-7B's QLoRA); "
+                                          "empty: none, those stages start from a fresh one")
 
 
 class Base(Section):

@@ -52,9 +52,9 @@ def hub_cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class Requirement:
-    """One model a stage loads: `kind` is 'hf' (a hub repo), 'hf_file' (the file `tag` of the hub repo `name`),
-    'open_clip' (`name` and pretrained `tag`), 'package' (a pip package holding the weights) or 'path' (neither
-    a local path nor a hub name)."""
+    """One model a stage loads: `kind` is 'hf' (a hub repo), 'hf_adapter' (a hub repo holding a peft adapter),
+    'hf_file' (the file `tag` of the hub repo `name`), 'open_clip' (`name` and pretrained `tag`), 'package' (a
+    pip package holding the weights) or 'path' (neither a local path nor a hub name)."""
 
     key: str
     kind: str
@@ -64,6 +64,8 @@ class Requirement:
     def available(self) -> bool:
         if self.kind == "hf":
             return _hf_snapshot_complete(self.name)
+        if self.kind == "hf_adapter":
+            return _hf_snapshot_complete(self.name, config="adapter_config.json")
         if self.kind == "hf_file":
             return isinstance(try_to_load_from_cache(self.name, self.tag, cache_dir=hub_cache_dir()), str)
         if self.kind == "open_clip":
@@ -73,7 +75,7 @@ class Requirement:
         return False
 
     def describe(self) -> str:
-        if self.kind == "hf":
+        if self.kind in ("hf", "hf_adapter"):
             return f"{self.key}: {self.name} (Hugging Face hub) -> hf download {self.name}"
         if self.kind == "hf_file":
             return f"{self.key}: {self.name} {self.tag} (Hugging Face hub) -> hf download {self.name} {self.tag}"
@@ -85,7 +87,7 @@ class Requirement:
         return f"{self.key}: {self.name} is neither a local path that exists nor a hub name -> fix the key"
 
 
-def _hf_snapshot_complete(repo_id: str) -> bool:
+def _hf_snapshot_complete(repo_id: str, config: str = "config.json") -> bool:
     try:
         folder = Path(snapshot_download(repo_id, cache_dir=hub_cache_dir(), local_files_only=True))
     except LocalEntryNotFoundError:
@@ -95,7 +97,7 @@ def _hf_snapshot_complete(repo_id: str) -> bool:
     for index in (name for name in files if name.endswith(".index.json")):
         indexed |= set(json.loads((folder / index).read_text()).get("weight_map", {}).values())
     has_weights = any(name.endswith(WEIGHT_SUFFIXES) for name in files)
-    return "config.json" in files and has_weights and indexed <= files
+    return config in files and has_weights and indexed <= files
 
 
 def _open_clip_weights_cached(name: str, tag: str) -> bool:
@@ -140,6 +142,11 @@ def _checkpoint(key: str, spec: str, file: str, params: Params) -> list[Requirem
     return [Requirement(key, "hf_file", r.name, file) if r.kind == "hf" else r for r in _model(key, spec, params)]
 
 
+def _adapter(key: str, spec: str, params: Params) -> list[Requirement]:
+    """What attaching the peft adapter `spec` (a hub repo or a local directory) requires: nothing if local."""
+    return [Requirement(key, "hf_adapter", r.name) if r.kind == "hf" else r for r in _model(key, spec, params)]
+
+
 def _open_clip(key: str, name: str | None, tag: str | None) -> list[Requirement]:
     return [Requirement(key, "open_clip", name, tag)] if name and tag else []
 
@@ -160,6 +167,7 @@ def stage_requirements(params: Params, stage: str) -> list[Requirement]:
         "base_models": _open_clip("model.vision.name", model.vision.name, model.vision.pretrained)
         + _model("model.lm.name_or_path", model.lm.name_or_path, params)
         + (_checkpoint("base.openflamingo.checkpoint", openflamingo.checkpoint, openflamingo.file, params)
+           + _adapter("base.openflamingo.lora_adapter", openflamingo.lora_adapter, params)
            if params.base.notebook == "00b_openflamingo" else []),
         "distortion": _model("distortion.llm.model", params.distortion.llm.model, params)
         if params.distortion.llm.backend == "hf" else [],

@@ -37,11 +37,3 @@ def load_lora(model: Flamingo, adapter_dir: str | Path, trainable: bool = False)
         raise ValueError("the LM already carries a LoRA adapter")
     model.lang_encoder = PeftModel.from_pretrained(model.lang_encoder, str(adapter_dir), is_trainable=trainable)
 
-
-def merge_lora(model: Flamingo) -> bool:
-    """Folds an attached LoRA adapter into the LM's weights (the LM is then no longer its saved source: save it
-    with `save_lm=True`); returns whether there was one."""
-    if not isinstance(model.lang_encoder, PeftModel):
-        return False
-    model.lang_encoder = model.lang_encoder.merge_and_unload()
-    return True

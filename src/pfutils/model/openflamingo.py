@@ -28,13 +28,14 @@ from pathlib import Path
 
 import torch
 from huggingface_hub import hf_hub_download
-from peft import PeftModel
+from peft import PeftConfig, PeftModel
 from safetensors.torch import load_file
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from pfutils.model.build import build_flamingo
-from pfutils.model.config import FlamingoConfig
+from pfutils.model.config import FlamingoConfig, LoraSettings
 from pfutils.model.flamingo import Flamingo
+from pfutils.model.lora import load_lora
 from pfutils.prompts import END_OF_CHUNK, IMAGE_TOKEN
 
 ROTARY = "rotary_emb.inv_freq"
@@ -143,3 +144,24 @@ def openflamingo_base(config: FlamingoConfig, checkpoint: str | Path, device=Non
     tokenizer = openflamingo_tokenizer(config.lm.name_or_path)
     model, tokenizer = build_flamingo(config, tokenizer, device=device, dtype=dtype)
     return model, tokenizer, load_openflamingo_checkpoint(model, checkpoint)
+
+
+def adapter_mismatches(adapter: PeftConfig, settings: LoraSettings) -> list[str]:
+    """How a saved LoRA adapter's settings differ from `model.lora` (empty: it is the adapter those settings
+    describe, so the stages that train LoRA can continue it)."""
+    ours = {"r": settings.r, "alpha": settings.alpha, "target_modules": sorted(settings.target_modules)}
+    theirs = {"r": adapter.r, "alpha": adapter.lora_alpha, "target_modules": sorted(adapter.target_modules or [])}
+    return [f"model.lora.{key} is {ours[key]} but the adapter's is {theirs[key]}"
+            for key in ours if ours[key] != theirs[key]]
+
+
+def attach_start_adapter(model: Flamingo, adapter: str, settings: LoraSettings) -> PeftConfig:
+    """Attaches the LoRA adapter the paper's LoRA stages start from (Guanaco-7B's QLoRA adapter on LLaMA-7B): a
+    hub repo or a local directory in peft's format, frozen until a stage trains it. Fails naming the keys if its
+    rank, alpha or target modules are not `model.lora`'s. Returns the adapter's config."""
+    config = PeftConfig.from_pretrained(adapter)
+    mismatches = adapter_mismatches(config, settings)
+    if mismatches:
+        raise ValueError(f"base.openflamingo.lora_adapter {adapter} does not fit: " + "; ".join(mismatches))
+    load_lora(model, adapter)
+    return config

@@ -2,7 +2,8 @@
 
     python -m pfutils.rewriting.train --params params.yaml      (or under torchrun for several processes)
 
-Loss only on the revised response and its EOS (Figure 3's prompt; template from params); trainable set `lora`.
+Loss only on the revised response and its EOS (Figure 3's prompt; template from params); trainable set `lora`:
+the adapter the starting model carries (the paper's starts from Guanaco-7B's), else a fresh one.
 """
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from pathlib import Path
 
 import datasets
 import torch
+from peft import PeftModel
 
 from ..launch import process_state
 from ..model.checkpoint import load_flamingo, save_flamingo
 from ..model.device import runtime_device, runtime_dtype
 from ..model.images import image_transform
-from ..model.lora import add_lora, merge_lora
+from ..model.lora import add_lora
 from ..params import load_params
 from ..storage import write_json
 from ..training.trainer import train
@@ -28,11 +30,12 @@ def train_rewriter(params, base_dir: Path, pairs_dir: Path, out_dir: Path, name:
     p = params.rewriter
     # Loaded on the CPU; the trainer moves it to this process's device (one GPU per rank under torchrun).
     model, tokenizer = load_flamingo(base_dir, device="cpu", dtype=runtime_dtype(runtime_device()))
-    # Starting from a tuned model (the second generation starts from Clever Flamingo), its own LoRA becomes
-    # part of the LM and the rewriter gets a fresh adapter on top.
-    merged = merge_lora(model)
+    # The rewriter continues the LoRA adapter its starting model carries: Guanaco-7B's on the paper's base, Clever
+    # Flamingo's for the second generation ("initialised from Clever Flamingo instead of OpenFlamingo-9B"), or a
+    # fresh one where there is none (toyworld's base).
     torch.manual_seed(params.seed)
-    add_lora(model, params.model.lora)
+    if not isinstance(model.lang_encoder, PeftModel):
+        add_lora(model, params.model.lora)
     rows = datasets.load_from_disk(str(pairs_dir))["train"]
     examples, rejects = rewriter_examples(tokenizer, rows, p.template, p.train.context_length)
     model, curve = train(model, tokenizer, examples, p.train, Path(params.paths.data) / "checkpoints" / name,
@@ -45,7 +48,7 @@ def train_rewriter(params, base_dir: Path, pairs_dir: Path, out_dir: Path, name:
                                   "drafts into the original polite responses (Section 3.3).",
                       data=f"{len(examples)} distorted pairs from {pairs_dir} ({len(rejects)} too long)",
                       params={"rewriter": p.model_dump(), "lora": params.model.lora.model_dump(),
-                              "started_from": str(base_dir)}, save_lm=merged)
+                              "started_from": str(base_dir)})
         write_json({"curve": curve, "examples": len(examples), "too_long": rejects}, out_dir / "training.json")
     return curve
 

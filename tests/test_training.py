@@ -151,6 +151,18 @@ def test_sharded_frozen_weights_give_the_same_update_and_come_back_whole(tmp_pat
         assert torch.equal(tensor, frozen[name]), name
 
 
+@pytest.mark.slow
+def test_sharded_and_compiled_together_give_the_same_update(tmp_path):
+    """The paper profile turns on both: FSDP2 units whose decoder layers are compiled in place (`aot_eager`:
+    the same tracing as inductor; hitting the recompilation limit fails), LoRA with text-only passes."""
+    flags = ["--shard", "--batch-size", "3", "--micro-batch-size", "1", "--trainable", "lora"]
+    sharded = _run_on_two_processes(tmp_path, "sharded", *flags)
+    compiled = _run_on_two_processes(tmp_path, "compiled", *flags, "--compile-backend", "aot_eager")
+    assert set(compiled) == set(sharded)
+    for name, tensor in sharded.items():
+        torch.testing.assert_close(compiled[name], tensor, rtol=1e-4, atol=1e-5)
+
+
 def test_sharded_runs_refuse_text_only_passes_that_train_nothing():
     from pfutils.training.sharding import check_every_pass_trains
     with_image, text_only = {"images": ["an image"]}, {"images": []}

@@ -1,7 +1,8 @@
 """A tiny training run used by tests/test_training.py, in-process or under `torchrun --nproc_per_node 2`.
 
 Usage: python tests/training_run.py OUT.safetensors WORK_DIR [--stop-after N] [--shard] [--images-everywhere]
-       [--batch-size N] [--micro-batch-size N] [--trainable SET]   (a set with "lora" gets a LoRA adapter)
+       [--batch-size N] [--micro-batch-size N] [--trainable SET] [--compile-backend NAME]
+(a set with "lora" gets a LoRA adapter; --compile-backend compiles the decoder layers with that torch.compile backend)
 """
 import argparse
 import sys
@@ -70,6 +71,15 @@ if __name__ == "__main__":
     parser.add_argument("--batch-size", type=int, default=CONFIG.batch_size)
     parser.add_argument("--micro-batch-size", type=int, default=CONFIG.micro_batch_size)
     parser.add_argument("--trainable", default=CONFIG.trainable)
+    parser.add_argument("--compile-backend")
     args = parser.parse_args()
-    run(args.out, args.work_dir, args.stop_after, shard_frozen=args.shard, images_everywhere=args.images_everywhere,
-        batch_size=args.batch_size, micro_batch_size=args.micro_batch_size, trainable=args.trainable)
+    if args.compile_backend:
+        from functools import partial
+
+        from pfutils.model.compile import compile_decoder_layers
+        from pfutils.training import trainer
+        trainer.compile_decoder_layers = partial(compile_decoder_layers, backend=args.compile_backend)
+        torch._dynamo.config.fail_on_recompile_limit_hit = True
+    run(args.out, args.work_dir, args.stop_after, compile_layers=bool(args.compile_backend), shard_frozen=args.shard,
+        images_everywhere=args.images_everywhere, batch_size=args.batch_size, micro_batch_size=args.micro_batch_size,
+        trainable=args.trainable)

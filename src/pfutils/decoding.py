@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, model_validator
-from transformers import CompileConfig
 
 from .config import Section
+from .model.generation import decoding_compile_config
 
 
 class Decoding(Section):
@@ -43,5 +43,5 @@ class Decoding(Section):
         if self.compile:
             # One graph per decoding step shape: the batch is fixed and `generate_tokens` sizes the static cache
             # in buckets, so a whole stage compiles a handful of times at most.
-            kwargs["compile_config"] = CompileConfig(fullgraph=True, dynamic=False)
+            kwargs["compile_config"] = decoding_compile_config()
         return kwargs

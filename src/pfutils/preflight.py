@@ -137,14 +137,10 @@ def _model(key: str, spec: str | None, params: Params) -> list[Requirement]:
     return [Requirement(key, "hf", spec)]
 
 
-def _checkpoint(key: str, spec: str, file: str, params: Params) -> list[Requirement]:
-    """What loading the file `file` of `spec` (a hub repo, or itself a local file) requires: nothing if local."""
-    return [Requirement(key, "hf_file", r.name, file) if r.kind == "hf" else r for r in _model(key, spec, params)]
-
-
-def _adapter(key: str, spec: str, params: Params) -> list[Requirement]:
-    """What attaching the peft adapter `spec` (a hub repo or a local directory) requires: nothing if local."""
-    return [Requirement(key, "hf_adapter", r.name) if r.kind == "hf" else r for r in _model(key, spec, params)]
+def _hub(key: str, spec: str, params: Params, kind: str, tag: str = "") -> list[Requirement]:
+    """`_model` for what is not a whole model repo: a checkpoint file `tag` of a repo (`hf_file`), a peft
+    adapter (`hf_adapter`); nothing if `spec` is local."""
+    return [Requirement(key, kind, r.name, tag) if r.kind == "hf" else r for r in _model(key, spec, params)]
 
 
 def _open_clip(key: str, name: str | None, tag: str | None) -> list[Requirement]:
@@ -166,8 +162,8 @@ def stage_requirements(params: Params, stage: str) -> list[Requirement]:
     needs = {
         "base_models": _open_clip("model.vision.name", model.vision.name, model.vision.pretrained)
         + _model("model.lm.name_or_path", model.lm.name_or_path, params)
-        + (_checkpoint("base.openflamingo.checkpoint", openflamingo.checkpoint, openflamingo.file, params)
-           + _adapter("base.openflamingo.lora_adapter", openflamingo.lora_adapter, params)
+        + (_hub("base.openflamingo.checkpoint", openflamingo.checkpoint, params, "hf_file", openflamingo.file)
+           + _hub("base.openflamingo.lora_adapter", openflamingo.lora_adapter, params, "hf_adapter")
            if params.base.notebook == "00b_openflamingo" else []),
         "distortion": _model("distortion.llm.model", params.distortion.llm.model, params)
         if params.distortion.llm.backend == "hf" else [],

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 from tokenizers import Tokenizer, models, pre_tokenizers
-from transformers import CompileConfig, PreTrainedTokenizerFast
+from transformers import PreTrainedTokenizerFast
 
 from pfutils.benchmarks.flops import flamingo_flops, mfu
 from pfutils.model.compile import compile_decoder_layers
@@ -27,7 +27,7 @@ from pfutils.model.build import assemble_flamingo, language_model, vision_tower
 from pfutils.model.config import FlamingoConfig
 from pfutils.model.device import runtime_dtype
 from pfutils.model.flamingo import Flamingo
-from pfutils.model.generation import generate_tokens, static_cache_length
+from pfutils.model.generation import decoding_compile_config, generate_tokens, static_cache_length
 from pfutils.model.images import image_transform, images_tensor
 from pfutils.model.lora import add_lora
 from pfutils.prompts import END_OF_CHUNK, IMAGE_TOKEN
@@ -135,16 +135,6 @@ def _peak_memory_gib(device: torch.device) -> float | None:
     return torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
 
 
-def decoding_compile_config(device: torch.device, backend: str = "inductor") -> CompileConfig:
-    """What `decoding.compile` asks transformers for (one full graph per step shape; CUDA graphs with inductor on
-    a GPU), also on a CPU, where transformers would not compile by itself (a benchmark compiles where it runs)."""
-    cuda_graphs = device.type == "cuda" and backend == "inductor"
-    config = CompileConfig(fullgraph=True, dynamic=False, backend=backend,
-                           mode="reduce-overhead" if cuda_graphs else "default")
-    config._compile_all_devices = device.type != "cuda"
-    return config
-
-
 def lora_training_throughput(model: Flamingo, tokenizer, batch_size: int, context: int, steps: int,
                              warmup_steps: int, peak_flops: float | None, seed: int = 0,
                              compile_backend: str | None = None) -> dict:
@@ -208,7 +198,8 @@ def rewriting_decode_throughput(model: Flamingo, tokenizer, batch_size: int, pro
     model.eval()
 
     compiled = {} if compile_backend is None else {
-        "cache_implementation": "static", "compile_config": decoding_compile_config(device, compile_backend),
+        "cache_implementation": "static",
+        "compile_config": decoding_compile_config(compile_backend, on_any_device=True),
         "max_cache_len": static_cache_length(prompt_tokens, new_tokens)}
 
     def decode(max_new: int) -> list[list[int]]:

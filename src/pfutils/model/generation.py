@@ -7,7 +7,7 @@ outputs (position ids follow the attention mask, padded image slots are never at
 from collections.abc import Sequence
 
 import torch
-from transformers import BatchEncoding, PreTrainedTokenizerBase
+from transformers import BatchEncoding, CompileConfig, PreTrainedTokenizerBase
 
 from pfutils.model.flamingo import Flamingo
 from pfutils.model.images import image_transform, images_tensor
@@ -30,6 +30,16 @@ def new_tokens(sequences: torch.Tensor, prompt_length: int, eos_token_ids: Seque
         end = next((i for i, token in enumerate(row) if token in eos_token_ids), len(row))
         rows.append(row[:end])
     return rows
+
+
+def decoding_compile_config(backend: str = "inductor", on_any_device: bool = False) -> CompileConfig:
+    """How the decoding step is compiled (`decoding.compile`): one full graph per step shape (the static cache
+    and the batch fix it), CUDA graphs with inductor. Transformers compiles on CUDA only unless `on_any_device`
+    (a benchmark compiles where it runs)."""
+    config = CompileConfig(fullgraph=True, dynamic=False, backend=backend,
+                           mode="reduce-overhead" if backend == "inductor" else "default")
+    config._compile_all_devices = on_any_device
+    return config
 
 
 def static_cache_length(prompt_length: int, max_new_tokens: int) -> int:

@@ -24,16 +24,21 @@ def lora_config(settings: LoraSettings) -> LoraConfig:
     )
 
 
+def has_lora(model: Flamingo) -> bool:
+    """Whether the LM carries a LoRA adapter (the one a stage that trains LoRA continues)."""
+    return isinstance(model.lang_encoder, PeftModel)
+
+
 def add_lora(model: Flamingo, settings: LoraSettings) -> None:
     """Attaches a fresh LoRA adapter (B = 0, so the model's outputs are unchanged until it trains)."""
-    if isinstance(model.lang_encoder, PeftModel):
+    if has_lora(model):
         raise ValueError("the LM already carries a LoRA adapter")
     model.lang_encoder = get_peft_model(model.lang_encoder, lora_config(settings))
 
 
 def load_lora(model: Flamingo, adapter_dir: str | Path, trainable: bool = False) -> None:
     """Attaches a saved peft adapter directory (adapter_config.json + adapter_model.safetensors)."""
-    if isinstance(model.lang_encoder, PeftModel):
+    if has_lora(model):
         raise ValueError("the LM already carries a LoRA adapter")
     model.lang_encoder = PeftModel.from_pretrained(model.lang_encoder, str(adapter_dir), is_trainable=trainable)
 

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import datasets
 import torch
-from peft import PeftModel
 
 from ..launch import process_state
 from ..model.checkpoint import load_flamingo, save_flamingo
 from ..model.device import runtime_device, runtime_dtype
 from ..model.images import image_transform
-from ..model.lora import add_lora
+from ..model.lora import add_lora, has_lora
 from ..params import load_params
 from ..storage import write_json
 from ..training.trainer import train
@@ -34,7 +33,7 @@ def train_rewriter(params, base_dir: Path, pairs_dir: Path, out_dir: Path, name:
     # Flamingo's for the second generation ("initialised from Clever Flamingo instead of OpenFlamingo-9B"), or a
     # fresh one where there is none (toyworld's base).
     torch.manual_seed(params.seed)
-    if not isinstance(model.lang_encoder, PeftModel):
+    if not has_lora(model):
         add_lora(model, params.model.lora)
     rows = datasets.load_from_disk(str(pairs_dir))["train"]
     examples, rejects = rewriter_examples(tokenizer, rows, p.template, p.train.context_length)

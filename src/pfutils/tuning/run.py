@@ -10,7 +10,6 @@ from pathlib import Path
 
 import datasets
 import torch
-from peft import PeftModel
 from PIL import Image
 
 from ..augmentation.packing import Turn, epoch_examples, tokenized_turns
@@ -18,7 +17,7 @@ from ..launch import process_state
 from ..model.checkpoint import load_flamingo, save_flamingo
 from ..model.device import runtime_device, runtime_dtype
 from ..model.images import image_transform
-from ..model.lora import add_lora
+from ..model.lora import add_lora, has_lora
 from ..params import load_params
 from ..storage import write_json
 from ..training.trainer import train
@@ -37,7 +36,7 @@ def frozen_lora_folded(model, trainable: str):
     folded into the LM's weights (peft's `merge_adapter`) and taken out again afterwards, so each step runs
     the plain LM instead of the adapter's extra matmuls and dropout. The LM's weights are never saved by such a
     stage (only the trained tensors and the adapter are), so the rounding of the round trip stays in memory."""
-    fold = isinstance(model.lang_encoder, PeftModel) and "lora" not in trainable.split("+")
+    fold = has_lora(model) and "lora" not in trainable.split("+")
     if fold:
         model.lang_encoder.merge_adapter()
     try:
@@ -54,7 +53,7 @@ def tune(params, name: str) -> list[dict]:
     model, tokenizer = load_flamingo(start, device="cpu", dtype=runtime_dtype(runtime_device()))
     config, max_images = train_config(tuning, recipe)
     torch.manual_seed(params.seed)
-    if "lora" in config.trainable.split("+") and not any(".lora_" in n for n, _ in model.named_parameters()):
+    if "lora" in config.trainable.split("+") and not has_lora(model):
         add_lora(model, params.model.lora)
     rows = datasets.load_from_disk(str(data / "stages" / recipe.data))
     factor = tuning.low_resolution_factor

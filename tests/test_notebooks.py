@@ -26,9 +26,15 @@ def test_notebooks_are_stripped_and_parameterised(root):
 
 
 def test_every_notebook_is_one_papermill_stage(root):
+    """Every stage but the first (`check_params`, which validates params.yaml before DVC deletes any output) runs
+    one notebook, and depends on that check's stamp so that it cannot start on a bad params file."""
     stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
+    check = stages.pop("check_params")
+    assert check["params"] == [{"params.yaml": None}], "the check reads the whole params file"
+    stamp = next(iter(check["outs"][0]))
     by_notebook = {}
     for name, stage in stages.items():
+        assert stamp in stage["deps"], f"stage {name} must depend on the params check ({stamp})"
         cmd = stage["cmd"]
         assert cmd.startswith("papermill notebooks/"), f"stage {name} must run its notebook with papermill"
         source, executed = cmd.split()[1:3]

@@ -62,7 +62,7 @@ def test_unknown_dataset_and_missing_section_are_named(tiny):
 
 
 def test_real_sources_are_checked_against_their_slot(tiny):
-    source = {"loader": "vqav2", "split": "train", "image_root": "raw/coco/train2014",
+    source = {"loader": "vqav2", "split": "train", "image_root": "raw/coco/train2014", "holdout": {"val": 5, "test": 5},
               "files": {"questions": "q.json", "annotations": "a.json"}}
     good = copy.deepcopy(tiny)
     good["sources"]["real"] = {"vqav2_like": [source]}
@@ -109,3 +109,92 @@ def test_profile_switch_command_writes_a_valid_params_file(tmp_path, root):
     assert "# Parameters of the whole pipeline" in params.read_text(), "comments must survive the switch"
     with pytest.raises(SystemExit, match="no profile"):
         main(["nope", "--params", str(params), "--profiles-dir", str(tmp_path / "profiles")])
+
+
+def test_unknown_top_level_key_is_named(tiny):
+    bad = copy.deepcopy(tiny)
+    bad["evalution"] = {"samples_per_dataset": 3}
+    _fails(bad, "params.yaml: evalution: unknown key")
+
+
+@pytest.mark.parametrize("key, value", [(("compute", "processes"), "16"), (("compute", "processes"), True),
+                                        (("seed",), 1.0), (("toyworld", "typo_rate"), "0.1"),
+                                        (("toyworld", "typo_rate"), False), (("compute", "compile_training"), "yes"),
+                                        (("compute", "compile_training"), 1), (("rewriting", "datasets"), "coco_like")])
+def test_types_are_strict(tiny, key, value):
+    """A string is no number, a boolean no count, "yes" or 1 no boolean, a string no list: each fails naming its
+    key, where a lax schema would quietly convert it."""
+    bad = copy.deepcopy(tiny)
+    section = bad
+    for part in key[:-1]:
+        section = section[part]
+    section[key[-1]] = value
+    _fails(bad, ".".join(key), repr(value))
+
+
+def test_integers_are_numbers(tiny):
+    good = copy.deepcopy(tiny)
+    good["toyworld"]["typo_rate"] = 0
+    assert validate(good).toyworld.typo_rate == 0.0
+
+
+def test_params_file_is_read_as_yaml_1_2_like_dvc(tmp_path, root):
+    """DVC reads params.yaml as YAML 1.2; so do the stages: `1e-4` is a number (YAML 1.1 reads a string) and
+    `yes` a string (YAML 1.1 reads true), so the stage and DVC never see two different values."""
+    text = (root / "params.yaml").read_text()
+    path = tmp_path / "params.yaml"
+    path.write_text(text.replace("lr: 5.0e-3", "lr: 5e-3", 1))
+    assert load_params(path).rewriter.train.lr == 5e-3
+    path.write_text(text.replace("compile_training: false", "compile_training: yes", 1))
+    with pytest.raises(ParamsError, match="compute.compile_training.*'yes'"):
+        load_params(path)
+
+
+@pytest.mark.parametrize("key, name, split", [
+    (("rewriting", "datasets"), "vsr_like", "train"),
+    (("rewriting", "val_datasets"), "cc3m_like", "val"),
+    (("rewriter", "eval", "vqa_datasets"), "clevr_like", "val"),
+    (("tuning", "polite_sources"), "okvqa_like", "train"),
+    (("tuning", "second_generation", "datasets"), "nlvr2_like", "train"),
+    (("distortion", "sources"), "text_dialogue_like", "test"),
+    (("evaluation", "sets", "vqa_held_out"), "gqa_like", "test"),
+])
+def test_every_dataset_list_names_a_built_split(tiny, key, name, split):
+    """Each list of dataset names is checked against what stage 00 builds, with the split the list is read from,
+    before any stage runs: the message names the list's key, the dataset and the split."""
+    bad = copy.deepcopy(tiny)
+    section = bad
+    for part in key[:-1]:
+        section = section[part]
+    section[key[-1]] = [name]
+    bad["sources"]["sizes"][name][split] = 0
+    _fails(bad, f"{'.'.join(key)}: {name} has no {split} split (sources.sizes.{name}.{split} is 0)")
+    bad["sources"]["sizes"].pop(name)
+    _fails(bad, f"{'.'.join(key)}: {name} is not built")
+
+
+def test_a_real_slot_has_the_splits_its_sources_fill(tiny):
+    source = {"loader": "vqav2", "split": "train", "image_root": "raw/coco/train2014",
+              "files": {"questions": "q.json", "annotations": "a.json"}}
+    raw = copy.deepcopy(tiny)
+    raw["sources"]["real"] = {"vqav2_like": [source]}
+    _fails(raw, "rewriter.eval.vqa_datasets: vqav2_like has no val split (sources.real.vqav2_like fills ['train'])",
+           "evaluation.sets.vqa_held_in: vqav2_like has no test split")
+    raw["sources"]["real"] = {"vqav2_like": [{**source, "holdout": {"val": 5, "test": 5}}]}
+    assert validate(raw).sources.real["vqav2_like"][0].splits() == ["train", "val", "test"]
+
+
+def test_check_command_exits_naming_the_key_and_writes_its_stamp_only_when_valid(tmp_path, root):
+    from pfutils.params import main
+
+    path, stamp = tmp_path / "params.yaml", tmp_path / "stamp.json"
+    path.write_text((root / "params.yaml").read_text().replace("processes: 1", "processes: '1'", 1))
+    with pytest.raises(SystemExit, match="compute.processes"):
+        main([str(path), "--stamp", str(stamp)])
+    assert not stamp.exists()
+    path.write_text((root / "params.yaml").read_text())
+    main([str(path), "--stamp", str(stamp)])
+    written = stamp.read_bytes()
+    path.write_text((root / "params.yaml").read_text().replace("processes: 1", "processes: 2", 1))
+    main([str(path), "--stamp", str(stamp)])
+    assert stamp.read_bytes() == written, "the stamp is the same for every valid file: it reruns nothing"

@@ -1,18 +1,25 @@
 """The typed schema of params.yaml, validated at the start of every stage.
 
 Every section is a pydantic model that forbids unknown keys, bounds every number and has no defaults (params.yaml
-states every value, so DVC sees every value a stage depends on). A typo or an out-of-range value stops a stage
-before it starts, with a message naming the key, e.g.
+states every value, so DVC sees every value a stage depends on). Types are strict: "16" is not a number, nor
+`true` a count, nor "yes" a boolean. The file is read as YAML 1.2, as DVC reads it, so `yes` is a string and
+`1e-5` a number. Every list of dataset names must name datasets that stage 00 builds with the split that list is
+read from. A typo or an out-of-range value stops the run before it starts, with a message naming the key, e.g.
 `params.yaml: toyworld.image_size: Value error, must be a multiple of 3 (the grid), got 64`.
-Profiles (`profiles/*.yaml`) are overlays deep-merged onto params.yaml; see `pfutils.profiles`.
+`python -m pfutils.params` checks a file; dvc.yaml's first stage runs it, so a bad value stops `dvc repro`
+before DVC deletes any stage's outputs. Profiles (`profiles/*.yaml`) are overlays deep-merged onto params.yaml;
+see `pfutils.profiles`.
 """
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
+from ruamel.yaml import YAML
 
 from .config import Section
 from .distortion.config import DistortionParams
@@ -22,6 +29,7 @@ from .loaders.config import SourceConfig, misplaced
 from .model.config import FlamingoConfig
 from .reward.config import RewardParams
 from .rewriting.config import RewriterParams, RewritingParams
+from .storage import write_json
 from .toyworld.scene import World
 from .toyworld.sources import SOURCES
 from .toyworld.vocab import GRID
@@ -93,6 +101,17 @@ class Sources(Section):
         if wrong:
             raise ValueError(f"loader placed in the wrong slot: {wrong}")
         return v
+
+    def missing_split(self, name: str, splits: tuple[str, ...]) -> list[str]:
+        """Why stage 00 would not build `splits` of dataset `name` (one line per split it lacks), or []."""
+        if name not in self.sizes:
+            return [f"{name} is not built (not in sources.sizes)"]
+        if name in self.real:
+            filled = {split for config in self.real[name] for split in config.splits()}
+            return [f"{name} has no {split} split (sources.real.{name} fills {sorted(filled)})"
+                    for split in splits if split not in filled]
+        return [f"{name} has no {split} split (sources.sizes.{name}.{split} is 0)"
+                for split in splits if getattr(self.sizes[name], split) == 0]
 
 
 class Corpus(Section):
@@ -200,11 +219,27 @@ class Params(Section):
         return self
 
     @model_validator(mode="after")
-    def _distorted_sources_exist(self):
-        missing = [n for n in self.distortion.sources if n not in self.sources.sizes]
-        if missing:
-            raise ValueError(f"distortion.sources names datasets that sources.sizes does not build: {missing}")
+    def _dataset_lists_name_built_splits(self):
+        problems = [f"{key}: {problem}" for key, (names, splits) in self.dataset_lists().items()
+                    for name in names for problem in self.sources.missing_split(name, splits)]
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
+
+    def dataset_lists(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Every params list of dataset names: key -> (names, the splits the stages read of each)."""
+        polite_splits = ("train", "val", "test") if self.reward.backend == "trained" else ("train", "test")
+        lists = {
+            "distortion.sources": (self.distortion.sources, polite_splits),  # 01: train, test; 04a: val
+            "rewriter.eval.vqa_datasets": (self.rewriter.eval.vqa_datasets, ("val",)),
+            "rewriting.datasets": (self.rewriting.datasets, ("train",)),
+            "rewriting.val_datasets": (self.rewriting.val_datasets, ("val",)),
+            "tuning.polite_sources": (self.tuning.polite_sources, ("train",)),
+            "tuning.second_generation.datasets": (self.tuning.second_generation.datasets, ("train",)),
+        }
+        for task, names in self.evaluation.sets.model_dump().items():
+            lists[f"evaluation.sets.{task}"] = (names, ("test",))
+        return lists
 
 
 class ParamsError(ValueError):
@@ -214,7 +249,10 @@ class ParamsError(ValueError):
 def _describe(error: ValidationError, origin: str) -> str:
     lines = []
     for e in error.errors():
-        key = ".".join(str(part) for part in e["loc"]) or "(top level)"
+        if not e["loc"]:  # a check across sections: its message names the keys, one problem a line
+            lines += [f"{origin}: {line}" for line in e["msg"].removeprefix("Value error, ").splitlines()]
+            continue
+        key = ".".join(str(part) for part in e["loc"])
         got = "" if e["type"] in ("missing", "extra_forbidden") else f" (got {e['input']!r})"
         message = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
         lines.append(f"{origin}: {key}: {message}{got}")
@@ -222,15 +260,39 @@ def _describe(error: ValidationError, origin: str) -> str:
 
 
 def validate(raw: dict, origin: str = "params") -> Params:
+    """`raw` checked against the schema, strictly: validated as the JSON it is, so a YAML list is a tuple but a
+    string is never a number nor a number a boolean."""
     try:
-        return Params.model_validate(raw)
+        return Params.model_validate_json(json.dumps(raw, default=str), strict=True)
     except ValidationError as error:
         raise ParamsError(_describe(error, origin)) from None
 
 
+def read_params_file(path: str | Path) -> dict:
+    """A params file as DVC reads it (YAML 1.2: `yes` and `on` are strings, `1e-5` is a number)."""
+    return YAML(typ="safe", pure=True).load(Path(path).read_text()) or {}
+
+
 def load_params(path: str | Path = "params.yaml") -> Params:
     """Read and validate a params file; every stage calls this first."""
-    path = Path(path)
-    with path.open() as f:
-        raw = yaml.safe_load(f) or {}
-    return validate(raw, str(path))
+    return validate(read_params_file(path), str(path))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m pfutils.params [params.yaml] [--stamp FILE]`: exit 1 naming every bad key, else say the file is
+    valid (and write FILE, the stamp every dvc.yaml stage depends on: the same bytes for every valid file)."""
+    parser = argparse.ArgumentParser(description="Validate a params file against the pipeline's schema.")
+    parser.add_argument("params", nargs="?", default="params.yaml")
+    parser.add_argument("--stamp", type=Path, help="written when the file is valid")
+    args = parser.parse_args(argv)
+    try:
+        load_params(args.params)
+    except ParamsError as error:
+        sys.exit(str(error))
+    if args.stamp:
+        write_json({"valid": True}, args.stamp)
+    print(f"{args.params}: valid")
+
+
+if __name__ == "__main__":
+    main()

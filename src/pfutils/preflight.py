@@ -30,8 +30,8 @@ from .params import Params
 from .scoring.sts import PACKAGED_MINILM
 
 # Every stage of dvc.yaml, in pipeline order.
-STAGES = ("sources", "base_models", "base_eval", "distortion", "rewriter_training", "rewriting", "reward_model",
-          "filtering", "augmentation", "staged_tuning", "evaluation", "figures")
+STAGES = ("check_params", "sources", "base_models", "base_eval", "distortion", "rewriter_training", "rewriting",
+          "reward_model", "filtering", "augmentation", "staged_tuning", "evaluation", "figures")
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 # open_clip's file names on the hub (open_clip.constants): the pickle, and the safetensors copy it tries first.
 OPEN_CLIP_WEIGHTS, OPEN_CLIP_SAFE_WEIGHTS = "open_clip_pytorch_model.bin", "open_clip_model.safetensors"

@@ -90,6 +90,11 @@ class SourceConfig(Section):
                 raise ValueError(f"holdout: val + test ({held}) is more than the limit ({self.limit})")
         return self
 
+    def splits(self) -> list[str]:
+        """The schema splits this source fills: its own, and those its `holdout` moves rows to."""
+        held = [split for split in ("val", "test") if self.holdout is not None and getattr(self.holdout, split) > 0]
+        return [self.split, *held]
+
     def load(self) -> tuple[list[dict], list[dict]]:
         """(rows, rejects) of this source; with `holdout`, some rows are in the val and test splits."""
         options = {"image_root": self.image_root, "turns": self.turns}

@@ -92,31 +92,110 @@ def test_bad_samples_are_rejected_with_their_reason_and_the_rest_rewritten(job):
     assert throughput["rewritten"] == 19 and throughput["samples_per_second"] > 0
 
 
-@pytest.mark.slow
-def test_a_killed_run_resumes_without_losing_or_duplicating(job):
-    clean, _ = _outputs(job, "clean") if (job / "data" / "clean").exists() else (None, None)
-    process = subprocess.Popen([sys.executable, *_command(job, "killed")], env=_env(), cwd=ROOT)
-    work = job / "data" / "checkpoints" / "rewriting-killed"
+def _kill_mid_run(job: Path, out: str, *args: str, command: list[str] | None = None) -> Path:
+    """Starts a rewriting job, SIGKILLs it once two chunks are finished, and returns its work folder."""
+    process = subprocess.Popen(command or [sys.executable, *_command(job, out), *args], env=_env(), cwd=ROOT)
+    work = job / "data" / "checkpoints" / f"rewriting-{out}"
     deadline = time.time() + 120
     while len(list(work.glob("rank-*/chunk-*.jsonl"))) < 2 and time.time() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    finished = len(list(work.glob("rank-*/chunk-*.jsonl")))
-    assert 2 <= finished < 8, "the kill should land mid-run"
+    assert 2 <= len(list(work.glob("rank-*/chunk-*.jsonl"))) < 8, "the kill should land mid-run"
+    return work
+
+
+def _clean(job: Path) -> tuple[dict, list]:
+    if not (job / "data" / "clean").exists():
+        subprocess.run([sys.executable, *_command(job, "clean")], check=True, env=_env(), cwd=ROOT)
+    return _outputs(job, "clean")
+
+
+def _torchrun(processes: int) -> list[str]:
+    return [str(Path(sys.executable).parent / "torchrun"), "--standalone", "--nproc_per_node", str(processes)]
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_without_losing_or_duplicating(job):
+    work = _kill_mid_run(job, "killed")
     assert not (job / "data" / "killed").exists()
     subprocess.run([sys.executable, *_command(job, "killed")], check=True, env=_env(), cwd=ROOT)
     rewrites, rejects = _outputs(job, "killed")
     assert len(rewrites) + len(rejects) == 22 and len(rewrites) == 19
-    if clean is not None:
-        assert rewrites == clean
+    assert (rewrites, rejects) == _clean(job)
+    assert not work.exists(), "a finished job removes its resume state"
 
 
 @pytest.mark.slow
 def test_two_processes_split_the_work_and_merge_to_the_same_result(job):
-    subprocess.run([sys.executable, *_command(job, "single")], check=True, env=_env(), cwd=ROOT)
-    torchrun = Path(sys.executable).parent / "torchrun"
-    subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", *_command(job, "two")], check=True,
-                   env=_env(), cwd=ROOT)
-    assert len(list((job / "data" / "checkpoints" / "rewriting-two").glob("rank-001/chunk-*.jsonl"))) > 0
-    assert _outputs(job, "two") == _outputs(job, "single")
+    subprocess.run([*_torchrun(2), *_command(job, "two")], check=True, env=_env(), cwd=ROOT)
+    assert read_json(job / "data" / "two_throughput.json")["processes"] == 2
+    assert _outputs(job, "two") == _clean(job)
+
+
+@pytest.mark.slow
+def test_the_process_count_can_change_between_runs_with_no_manual_step(job):
+    """1 process killed mid-run, then 2 processes, then 1 again: each run ends with the clean result. The
+    process count is part of the job's fingerprint (it decides which chunk holds which samples), so the
+    1-process chunks are discarded, not merged with the 2-process ones."""
+    _kill_mid_run(job, "switch")
+    done = subprocess.run([*_torchrun(2), *_command(job, "switch")], env=_env(), cwd=ROOT, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "discarding resume state of another job" in done.stderr
+    assert _outputs(job, "switch") == _clean(job)
+    subprocess.run([sys.executable, *_command(job, "switch")], check=True, env=_env(), cwd=ROOT)
+    assert _outputs(job, "switch") == _clean(job)
+
+
+@pytest.mark.slow
+def test_a_changed_raw_row_is_rewritten_again(job):
+    """A run killed mid-way, then one raw answer changed under the same id: the next run must not reuse the
+    chunk that holds the old answer's rewrite."""
+    from pfutils.storage import save_dataset
+
+    source = datasets.load_from_disk(str(job / "data" / "sources" / "vqav2_like"))
+    changed = job / "data" / "sources" / "vqav2_changed"
+    save_dataset(source, changed)
+    _kill_mid_run(job, "changed", "--datasets", "vqav2_changed")
+    rows = source["train"].to_list()
+    rows[0]["response"] = "a changed answer"
+    save_dataset(datasets.DatasetDict({"train": datasets.Dataset.from_list(rows, features=FEATURES)}), changed)
+    done = subprocess.run([sys.executable, *_command(job, "changed"), "--datasets", "vqav2_changed"], env=_env(),
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "discarding resume state of another job" in done.stderr
+    rewritten = datasets.load_from_disk(str(job / "data" / "changed"))
+    assert rewritten[0]["id"] == rows[0]["id"] and rewritten[0]["draft"] == "a changed answer"
+
+
+def _job_processes(tag: str) -> list[int]:
+    """Live processes whose command line names `tag` (zombies, already dead, excluded)."""
+    found = []
+    for proc in (p for p in Path("/proc").iterdir() if p.name.isdigit()):
+        try:
+            alive = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+            if alive and tag in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(proc.name))
+        except (OSError, IndexError):  # the process ended while being read
+            continue
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux's")
+def test_killing_the_parent_of_a_two_process_job_leaves_no_worker_and_no_late_write(job):
+    """The process that called `run_module` (a notebook's kernel in the pipeline) is killed mid-job: torchrun and
+    both workers must go with it, and nothing may be written after."""
+    starter = ("import sys; from pfutils.launch import run_module; "
+               "run_module('pfutils.rewriting.run', sys.argv[1], 2, '--model', sys.argv[2], '--out', 'orphans')")
+    work = _kill_mid_run(job, "orphans", command=[sys.executable, "-c", starter, str(job / "params.yaml"),
+                                                  str(job / "models" / "rewriter")])
+    deadline = time.time() + 30
+    while _job_processes("orphans") and time.time() < deadline:
+        time.sleep(0.2)
+    assert _job_processes("orphans") == [], "a worker or torchrun outlived the process that started the job"
+    before = sorted((p, p.stat().st_mtime_ns) for p in work.rglob("*"))
+    time.sleep(3)
+    assert sorted((p, p.stat().st_mtime_ns) for p in work.rglob("*")) == before, "something wrote after the kill"
+    assert not (job / "data" / "orphans").exists()

@@ -62,6 +62,18 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path):
         torch.testing.assert_close(resumed["tensors"][name], tensor, rtol=0, atol=0)
 
 
+def test_a_checkpoint_of_another_start_model_is_discarded_not_resumed(tmp_path, capfd):
+    """Killed after 2 steps from one start model, then run from another (same config, same examples): the
+    checkpoint belongs to another run, so it is discarded with a log line and the run ends as a clean one."""
+    clean = _run_in_process(tmp_path, "clean", model_seed=1)
+    _run_in_process(tmp_path, "switched", stop_after=2, model_seed=0)
+    capfd.readouterr()
+    switched = _run_in_process(tmp_path, "switched", model_seed=1)
+    assert "discarding resume state of another job" in capfd.readouterr().err
+    for name, tensor in clean["tensors"].items():
+        torch.testing.assert_close(switched["tensors"][name], tensor, rtol=0, atol=0)
+
+
 def test_grouping_by_length_sorts_micro_batches_and_keeps_the_update(tmp_path, monkeypatch):
     from pfutils.training import trainer
 

@@ -43,10 +43,10 @@ def _to_pil(tensor):
 
 
 def run(out: str, work_dir: str, stop_after: int | None = None, compile_layers: bool = False,
-        shard_frozen: bool = False, images_everywhere: bool = False, **config) -> dict:
-    """Trains with CONFIG, or CONFIG with the `config` fields replaced."""
+        shard_frozen: bool = False, images_everywhere: bool = False, model_seed: int = 0, **config) -> dict:
+    """Trains with CONFIG, or CONFIG with the `config` fields replaced, from the tiny model of `model_seed`."""
     torch.set_num_threads(1)
-    model, tokenizer = tiny_flamingo(seed=0)
+    model, tokenizer = tiny_flamingo(seed=model_seed)
     if "lora" in config.get("trainable", CONFIG.trainable).split("+"):
         add_lora(model, model.config.lora)
     from pfutils.model.images import image_transform

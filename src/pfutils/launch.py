@@ -3,17 +3,41 @@
 Training and rewriting modules expose `main(argv)`; a notebook calls `run_module("pfutils.x", params_path,
 processes)`. With one process it runs in the notebook's own process; with several it is started under
 `torchrun` (DDP over GPUs, or gloo over CPU processes), whose ranks `accelerate` picks up.
+
+A job never outlives the process that started it. If the notebook's kernel dies (`dvc repro` killed: the
+kernel exits when papermill goes), `torchrun` is sent SIGTERM by the kernel's death, and every worker is
+killed when `torchrun` goes: each worker is started through this module (`python -m pfutils.launch MODULE ...`),
+which asks Linux for a signal on its parent's death before it imports the job. No orphan keeps writing
+outputs after the pipeline that wanted them is gone.
 """
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import torch
 from accelerate import PartialState
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Loaded here, not between fork and exec, where the child of a threaded process must not take the loader's lock.
+LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Ask Linux to send this process `sig` when its parent dies (a no-op elsewhere). If the parent went while
+    asking, exit at once."""
+    if LIBC is None:
+        return
+    parent = os.getppid()
+    if LIBC.prctl(PR_SET_PDEATHSIG, sig) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:
+        sys.exit("the process that started this one is gone")
 
 
 def run_module(module: str, params_path: str, processes: int, *args: str) -> None:
@@ -22,13 +46,20 @@ def run_module(module: str, params_path: str, processes: int, *args: str) -> Non
         importlib.import_module(module).main(argv)
         return
     torchrun = Path(sys.executable).parent / "torchrun"
-    command = [str(torchrun), "--standalone", "--nproc_per_node", str(processes), "-m", module, *argv]
+    command = [str(torchrun), "--standalone", "--nproc_per_node", str(processes), "-m", "pfutils.launch", module,
+               *argv]
     # CPU ranks share the cores: more OpenMP threads than cores makes every rank spin and crawl.
     threads = {} if torch.cuda.is_available() else {"OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // processes))}
-    subprocess.run(command, check=True, env={**os.environ, **threads})
+    subprocess.run(command, check=True, env={**os.environ, **threads},
+                   preexec_fn=lambda: die_with_parent(signal.SIGTERM))  # torchrun stops its workers on SIGTERM
 
 
 def process_state():
     """This process's rank among the job's processes (`accelerate`'s PartialState). Without a GPU it must be
     asked for CPU processes explicitly, or every rank of a CPU job would believe it runs alone."""
     return PartialState(cpu=not torch.cuda.is_available())
+
+
+if __name__ == "__main__":  # a worker of run_module: python -m pfutils.launch MODULE ARGS...
+    die_with_parent()
+    importlib.import_module(sys.argv[1]).main(sys.argv[2:])

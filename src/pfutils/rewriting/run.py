@@ -9,8 +9,7 @@ rejects table with their reason. Output: PF-raw, the raw samples with `draft` (w
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
+import shutil
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from ..launch import process_state
 from ..model.checkpoint import load_flamingo
 from ..params import load_params
 from ..prompts import rewriter_prompt
+from ..resume import Fingerprint
 from ..schema import FEATURES
 from ..storage import save_dataset, write_json
 from .drafts import rewriting_input
@@ -58,21 +58,22 @@ def load_images(raw: datasets.Dataset, index: int) -> tuple[list, str]:
         return [], f"corrupt image: {type(error).__name__}: {error}"
 
 
-def _fingerprint(raw: datasets.Dataset, model_dir: Path, settings: dict) -> str:
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
-    digest.update("\n".join(raw["id"]).encode())
-    for path in sorted(model_dir.rglob("*.safetensors")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+def job_fingerprint(raw: datasets.Dataset, model, model_dir: Path, params, processes: int) -> str:
+    """What a rewriting job's chunks depend on: every value of the raw rows (images included), the rewriter's
+    weights as loaded (its towers too) and its other files (tokenizer, config), the stage's params, and the
+    process count (it decides which chunk holds which samples)."""
+    settings = {"rewriting": params.rewriting.model_dump(), "template": params.rewriter.template,
+                "seed": params.seed, "processes": processes}
+    return (Fingerprint().settings(settings).dataset(raw).tensors(model.state_dict().items())
+            .files(p for p in model_dir.rglob("*") if p.is_file() and p.suffix != ".safetensors").hexdigest())
 
 
 def rewrite_dataset(raw: datasets.Dataset, model_dir: Path, work_dir: Path, params) -> None:
     """Rewrites this process's share of `raw` chunk by chunk into `work_dir` (resuming finished chunks)."""
     p, state = params.rewriting, process_state()
     model, tokenizer = load_flamingo(model_dir)
-    settings = {"rewriting": p.model_dump(), "template": params.rewriter.template, "seed": params.seed}
     if state.is_main_process:
-        prepare_work_dir(work_dir, _fingerprint(raw, model_dir, settings))
+        prepare_work_dir(work_dir, job_fingerprint(raw, model, model_dir, params, state.num_processes))
     state.wait_for_everyone()
     texts_only = raw.select_columns([c for c in raw.column_names if c != "images"])
     for index, items in my_chunks(raw.num_rows, p.chunk_size, state.process_index, state.num_processes):
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     if state.is_main_process:
         merge(raws, work_dir, data / name, data / f"{name}_rejects.json", data / f"{name}_throughput.json",
               state.num_processes)
+        shutil.rmtree(work_dir)  # done: the outputs hold everything, and no later job may resume from it
 
 
 if __name__ == "__main__":

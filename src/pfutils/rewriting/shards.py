@@ -2,25 +2,22 @@
 
 A chunk file is the unit of progress: it exists completely or not at all, so a run killed at any moment and
 started again skips the finished chunks and redoes only the interrupted one: no sample is lost or duplicated.
-The work directory carries a fingerprint of the inputs and settings; a stale directory is cleared.
+The work directory carries the job's fingerprint (`pfutils.resume`); another job's directory is discarded.
 """
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-from ..storage import write_json, write_text
+from ..resume import mark_job, same_job
+from ..storage import write_text
 
 
 def prepare_work_dir(work_dir: Path, fingerprint: str) -> None:
     """Keeps `work_dir` if it belongs to the same job, else starts it afresh."""
-    marker = work_dir / "fingerprint.json"
-    if marker.exists() and json.loads(marker.read_text())["fingerprint"] == fingerprint:
-        return
-    shutil.rmtree(work_dir, ignore_errors=True)
-    work_dir.mkdir(parents=True)
-    write_json({"fingerprint": fingerprint}, marker)
+    if not same_job(work_dir, fingerprint):
+        work_dir.mkdir(parents=True)
+        mark_job(work_dir, fingerprint)
 
 
 def chunk_path(work_dir: Path, rank: int, index: int) -> Path:

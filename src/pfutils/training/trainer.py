@@ -18,11 +18,12 @@
   with fewer micro-batches in a step run a pass of zero weight, as FSDP's collectives need the same passes
   everywhere, and the weights are gathered whole again at the end.
 - Checkpoints hold only the trainable tensors, the optimizer, the schedule and the progress, written atomically
-  to `work_dir`; they are resumed only if the run's fingerprint (config + data) matches, and removed at the end.
+  to `work_dir`; they are resumed only by the same run (`pfutils.resume`: the config, the seed, the examples with
+  their images' pixels, and every start weight of the model), discarded otherwise, and removed at the end. The
+  process count is not part of it: N processes compute the one-process update, so a run may resume on another.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import random
@@ -40,6 +41,7 @@ from tqdm import tqdm
 from ..config import Section
 from ..model.compile import compile_decoder_layers
 from ..model.trainable import set_trainable
+from ..resume import Fingerprint, mark_job, same_job
 from ..storage import replace_dir, write_json
 from .collate import collate
 from .examples import IGNORE
@@ -64,11 +66,13 @@ class TrainConfig(Section):
                                                      "micro-batches: the same examples per step, less padding")
 
 
-def _fingerprint(config: TrainConfig, examples: list[dict], seed: int) -> str:
-    digest = hashlib.sha256(json.dumps([config.model_dump(), seed], sort_keys=True).encode())
+def run_fingerprint(model, config: TrainConfig, examples: list[dict], seed: int) -> str:
+    """What a run's checkpoints depend on: config and seed, the (first epoch's) examples with their images, and
+    the model's start weights, trained and frozen."""
+    fingerprint = Fingerprint().settings([config.model_dump(), seed])
     for e in examples:
-        digest.update(json.dumps([e["input_ids"], e["labels"], len(e["images"])]).encode())
-    return digest.hexdigest()[:16]
+        fingerprint.settings([e["input_ids"], e["labels"]]).images(e["images"])
+    return fingerprint.tensors(model.state_dict().items()).hexdigest()
 
 
 def global_batches(n_examples: int, batch_size: int, epoch: int, seed: int) -> list[list[int]]:
@@ -107,6 +111,7 @@ def _save_checkpoint(work_dir: Path, model, optimizer, scheduler, progress: dict
     tmp = work_dir.parent / f".{work_dir.name}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    mark_job(tmp, progress["fingerprint"])
     trainable = {n: p.detach().cpu().contiguous() for n, p in model.named_parameters() if p.requires_grad}
     save_file(trainable, str(tmp / "trainable.safetensors"))
     torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, tmp / "optimizer.pt")
@@ -148,13 +153,11 @@ def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], 
     batches_per_epoch = math.ceil(n_examples / config.batch_size)
     total = batches_per_epoch * config.epochs
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(total, round(config.warmup_ratio * total)))
-    fingerprint = _fingerprint(config, loaded[0], seed)
+    fingerprint = run_fingerprint(model, config, loaded[0], seed)
     progress = {"fingerprint": fingerprint, "step": 0, "curve": []}
-    if (work_dir / "progress.json").exists():
-        saved = json.loads((work_dir / "progress.json").read_text())
-        if saved["fingerprint"] == fingerprint:
-            progress = _load_checkpoint(work_dir, model, optimizer, scheduler)
-            accelerator.print(f"{name}: resumed at step {progress['step']} of {total}")
+    if same_job(work_dir, fingerprint, remove_other=accelerator.is_main_process):
+        progress = _load_checkpoint(work_dir, model, optimizer, scheduler)
+        accelerator.print(f"{name}: resumed at step {progress['step']} of {total}")
     model = model.to(accelerator.device)
     rank, world = accelerator.process_index, accelerator.num_processes
     sharded = shard_frozen and world > 1

@@ -25,3 +25,22 @@ def test_every_sample_is_a_pair_or_a_reject():
     assert all(r["distorted"] != r["original"] for r in pairs)
     again, _ = distorted_split(polite, PARAMS, llm_distorter("emulator", **PARAMS.llm.options()), seed=0)
     assert again["distorted"] == pairs["distorted"], "deterministic from the seed"
+
+
+def test_an_unreadable_image_is_a_reject_with_its_reason_and_the_split_goes_on():
+    polite = build_source("llava_detail_like", {"train": 12}, 0, World())["train"]
+    stored = polite.cast_column("images", datasets.List(datasets.Image(decode=False)))
+
+    def truncate_third(row, index):
+        if index == 3:
+            row["images"] = [{"bytes": image["bytes"][: len(image["bytes"]) // 2], "path": None}
+                             for image in row["images"]]
+        return row
+
+    corrupt = stored.map(truncate_third, with_indices=True).cast_column("images", polite.features["images"])
+    pairs, rejects = distorted_split(corrupt, PARAMS, llm_distorter("emulator", **PARAMS.llm.options()), seed=0)
+    unreadable = [r for r in rejects if r["reason"].startswith("unreadable image")]
+    assert [r["id"] for r in unreadable] == [polite[3]["id"]]
+    assert polite[3]["id"] not in pairs["id"]
+    assert pairs.num_rows + len(rejects) == polite.num_rows, "every other sample is still a pair or a reject"
+    assert all(len(r["images"]) == 1 and r["images"][0].size for r in pairs), "kept images decode"

@@ -3,6 +3,7 @@
 Shows what the README promises: `dvc repro` runs every stage; a second `dvc repro` is a no-op; a changed
 parameter reruns only the stages downstream of it; `dvc metrics show` reads every stage's metrics.
 """
+import hashlib
 import os
 import shutil
 import subprocess
@@ -58,7 +59,8 @@ def test_repro_then_noop_then_only_downstream(clone):
     params = clone / "params.yaml"
     params.write_text(params.read_text().replace("samples_per_dataset: 2", "samples_per_dataset: 3"))
     changed = _run(["dvc", "repro"], clone)
-    assert _ran(changed) == {"evaluation", "figures"}, "only the stages downstream of the changed key rerun"
+    assert _ran(changed) == {"check_params", "evaluation", "figures"}, \
+        "the params check (its stamp unchanged), then only the stages downstream of the changed key rerun"
     metrics = _run(["dvc", "metrics", "show"], clone)
     for name in ("00_sources", "00b_base_models", "02_rewriter", "04_filtering", "07_evaluation", "08_figures"):
         assert f"reports/metrics/{name}.json" in metrics
@@ -92,5 +94,35 @@ def test_a_stage_runs_on_two_processes_as_on_one(clone, tmp_path, monkeypatch):
     assert one.keys() == two.keys()
     trained = [name for name in one if name.startswith(("perceiver.", "gated_cross_attn_layers."))]
     assert any(not torch.equal(one[name], start[name]) for name in trained), "stage 2 trained something"
+    # The same training up to float summation order (an all-reduce of two halves vs one sum), which Adam can
+    # amplify on elements whose gradient is near zero: nearly every element agrees to float tolerance, and none
+    # differs by a tenth of one step (lr).
+    lr = raw["tuning"]["stage2"]["train"]["lr"]
+    close = torch.cat([torch.isclose(two[n], one[n], rtol=1e-4, atol=1e-5).flatten() for n in trained])
+    assert close.float().mean() >= 0.999, f"{(~close).sum()} of {close.numel()} elements differ"
     for name in trained:
-        torch.testing.assert_close(two[name], one[name], rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(two[name], one[name], rtol=0, atol=0.1 * lr)
+
+
+def _tree_digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_bad_value_fails_before_any_stage_deletes_its_outputs(clone):
+    """A key `base_models` reads, given a string for an int: the params check fails naming the key, and the
+    committed models/base (26 minutes to retrain) is byte-identical afterwards."""
+    params = clone / "params.yaml"
+    good, before = params.read_text(), _tree_digest(clone / "models" / "base")
+    raw = yaml.safe_load(good)
+    raw["base"]["clip"]["steps"] = "1200"
+    params.write_text(yaml.safe_dump(raw))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    try:
+        done = subprocess.run(["dvc", "repro"], cwd=clone, env=env, capture_output=True, text=True)
+    finally:
+        params.write_text(good)
+    assert done.returncode != 0
+    assert "base.clip.steps" in done.stdout + done.stderr
+    assert _ran(done.stdout + done.stderr) == {"check_params"}, "no stage after the check ran"
+    assert _tree_digest(clone / "models" / "base") == before

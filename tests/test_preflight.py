@@ -19,25 +19,45 @@ GUANACO = "timdettmers/guanaco-7b"
 
 @pytest.fixture
 def paper(root):
-    return validate(profile_params("paper", root / "params.yaml", root / "profiles"), "paper")
+    """The paper profile without its pins (`hub.pinned_only`), which `test_hub.py` tests: these tests are about
+    which models are on the machine."""
+    raw = profile_params("paper", root / "params.yaml", root / "profiles")
+    raw["hub"]["pinned_only"] = False
+    return validate(raw, "paper")
 
 
 @pytest.fixture
 def hub(tmp_path, monkeypatch):
-    """An empty hub cache that huggingface_hub would use (HF_HUB_CACHE set after import, as a job's env would)."""
+    """An empty hub cache that huggingface_hub would use (HF_HUB_CACHE set after import, as a job's env would);
+    the hub settings `require` applies to this process are undone after the test."""
     cache = tmp_path / "hub"
     cache.mkdir()
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    restore_hub_settings(monkeypatch)
     return cache
 
 
-def cache_repo(cache, repo_id: str, files: dict[str, str]) -> None:
+def restore_hub_settings(monkeypatch) -> None:
+    """Lets a test call `pfutils.hub.apply` (which `require` runs): what it sets is put back afterwards."""
+    import huggingface_hub.constants
+
+    from pfutils.hub import OFFLINE_VARIABLES, REVISIONS_VARIABLE
+
+    for variable in (*OFFLINE_VARIABLES, REVISIONS_VARIABLE):  # set, then unset: undone, it is as it was
+        monkeypatch.setenv(variable, "placeholder")
+        monkeypatch.delenv(variable)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", huggingface_hub.constants.HF_HUB_OFFLINE)
+
+
+def cache_repo(cache, repo_id: str, files: dict[str, str], commit: str = "0123456789abcdef",
+               main: bool = True) -> None:
     """A snapshot laid out as huggingface_hub writes it: refs/main -> snapshots/<commit>/<files>."""
     repo = cache / f"models--{repo_id.replace('/', '--')}"
-    (repo / "refs").mkdir(parents=True)
-    (repo / "refs" / "main").write_text("0123456789abcdef")
+    if main:
+        (repo / "refs").mkdir(parents=True, exist_ok=True)
+        (repo / "refs" / "main").write_text(commit)
     for name, content in files.items():
-        path = repo / "snapshots" / "0123456789abcdef" / name
+        path = repo / "snapshots" / commit / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
 

@@ -25,6 +25,7 @@ from .config import Section
 from .distortion.config import DistortionParams
 from .evaluation.config import EvaluationParams
 from .filtering.config import FilteringConfig
+from .hub import HubParams
 from .loaders.config import SourceConfig, misplaced
 from .model.config import FlamingoConfig
 from .reward.config import RewardParams
@@ -199,6 +200,7 @@ class Params(Section):
     seed: int = Field(ge=0)
     paths: Paths
     compute: Compute
+    hub: HubParams
     toyworld: ToyWorld
     sources: Sources
     base: Base

@@ -12,13 +12,14 @@ names); for an open_clip tag, the file open_clip itself would fetch (from the hu
 copy, as open_clip prefers, else from ~/.cache/clip); for the packaged MiniLM, its pip package. Local
 directories and anything under `paths.models` / `paths.data` are the pipeline's own outputs, never downloads,
 so the tiny profile's toyworld backends (local CLIP, trained reward model, exact NLI, emulator) need nothing.
+A hub repo the profile pins (`hub.revisions`, see `pfutils.hub`) counts as present only at its pinned commit.
 """
 from __future__ import annotations
 
 import importlib.util
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import open_clip
@@ -26,6 +27,8 @@ from huggingface_hub import snapshot_download, try_to_load_from_cache
 from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 from huggingface_hub.utils import validate_repo_id
 
+from .hub import apply as apply_hub_settings
+from .hub import hub_cache_dir
 from .params import Params
 from .scoring.sts import PACKAGED_MINILM
 
@@ -41,33 +44,27 @@ class MissingModelsError(RuntimeError):
     """A stage needs models that are not on this machine; the message lists each with how to fetch it."""
 
 
-def hub_cache_dir() -> Path:
-    """The Hugging Face hub cache, resolved from the environment now (huggingface_hub reads it once, at import),
-    with huggingface_hub's precedence: HF_HUB_CACHE, HUGGINGFACE_HUB_CACHE, HF_HOME/hub, XDG_CACHE_HOME."""
-    home = os.environ.get("HF_HOME") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.join(os.path.expanduser("~"), ".cache")), "huggingface")
-    legacy = os.environ.get("HUGGINGFACE_HUB_CACHE", os.path.join(home, "hub"))
-    return Path(os.path.expanduser(os.environ.get("HF_HUB_CACHE", legacy)))
-
-
 @dataclass(frozen=True)
 class Requirement:
     """One model a stage loads: `kind` is 'hf' (a hub repo), 'hf_adapter' (a hub repo holding a peft adapter),
     'hf_file' (the file `tag` of the hub repo `name`), 'open_clip' (`name` and pretrained `tag`), 'package' (a
-    pip package holding the weights) or 'path' (neither a local path nor a hub name)."""
+    pip package holding the weights) or 'path' (neither a local path nor a hub name). A hub repo is checked at
+    `revision` (the profile's pin) when it has one."""
 
     key: str
     kind: str
     name: str
     tag: str = ""
+    revision: str | None = None
 
     def available(self) -> bool:
         if self.kind == "hf":
-            return _hf_snapshot_complete(self.name)
+            return _hf_snapshot_complete(self.name, self.revision)
         if self.kind == "hf_adapter":
-            return _hf_snapshot_complete(self.name, config="adapter_config.json")
+            return _hf_snapshot_complete(self.name, self.revision, config="adapter_config.json")
         if self.kind == "hf_file":
-            return isinstance(try_to_load_from_cache(self.name, self.tag, cache_dir=hub_cache_dir()), str)
+            return isinstance(try_to_load_from_cache(self.name, self.tag, cache_dir=hub_cache_dir(),
+                                                     revision=self.revision), str)
         if self.kind == "open_clip":
             return _open_clip_weights_cached(self.name, self.tag)
         if self.kind == "package":
@@ -75,10 +72,12 @@ class Requirement:
         return False
 
     def describe(self) -> str:
+        at = f" --revision {self.revision}" if self.revision else ""
         if self.kind in ("hf", "hf_adapter"):
-            return f"{self.key}: {self.name} (Hugging Face hub) -> hf download {self.name}"
+            return f"{self.key}: {self.name} (Hugging Face hub) -> hf download {self.name}{at}"
         if self.kind == "hf_file":
-            return f"{self.key}: {self.name} {self.tag} (Hugging Face hub) -> hf download {self.name} {self.tag}"
+            return (f"{self.key}: {self.name} {self.tag} (Hugging Face hub) -> "
+                    f"hf download {self.name} {self.tag}{at}")
         if self.kind == "open_clip":
             return (f"{self.key}: open_clip {self.name} / {self.tag} -> python -c \"import open_clip; "
                     f"open_clip.create_model('{self.name}', pretrained='{self.tag}')\"")
@@ -87,9 +86,9 @@ class Requirement:
         return f"{self.key}: {self.name} is neither a local path that exists nor a hub name -> fix the key"
 
 
-def _hf_snapshot_complete(repo_id: str, config: str = "config.json") -> bool:
+def _hf_snapshot_complete(repo_id: str, revision: str | None, config: str = "config.json") -> bool:
     try:
-        folder = Path(snapshot_download(repo_id, cache_dir=hub_cache_dir(), local_files_only=True))
+        folder = Path(snapshot_download(repo_id, revision=revision, cache_dir=hub_cache_dir(), local_files_only=True))
     except LocalEntryNotFoundError:
         return False
     files = {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()}
@@ -175,21 +174,30 @@ def stage_requirements(params: Params, stage: str) -> list[Requirement]:
     }.get(stage, [])
     unique: dict[tuple[str, str, str], Requirement] = {}
     for requirement in needs:
+        if requirement.kind.startswith("hf"):
+            requirement = replace(requirement, revision=params.hub.revisions.get(requirement.name))
         unique.setdefault((requirement.kind, requirement.name, requirement.tag), requirement)
     return list(unique.values())
 
 
 def missing_requirements(params: Params, stage: str) -> list[str]:
-    """One line per model `stage` needs that is not on this machine: the params key, the model, how to fetch it."""
-    return [r.describe() for r in stage_requirements(params, stage) if not r.available()]
+    """One line per model `stage` needs that is not on this machine (the params key, the model, how to fetch
+    it), or that has no pinned revision where the profile asks for pins (`hub.pinned_only`)."""
+    needs = stage_requirements(params, stage)
+    unpinned = [f"{r.key}: {r.name} has no pinned revision (hub.pinned_only) -> once downloaded, "
+                "`python -m pfutils.hub params.yaml` prints the hub.revisions to put in the profile"
+                for r in needs if params.hub.pinned_only and r.kind.startswith("hf") and r.revision is None]
+    return unpinned + [r.describe() for r in needs if not r.available()]
 
 
 def require(params: Params, stage: str) -> None:
-    """Raises MissingModelsError listing everything `stage` needs and lacks; returns quietly when all is there."""
+    """Applies the profile's hub settings (offline, pinned revisions) to this process and those it starts, then
+    raises MissingModelsError listing everything `stage` needs and lacks; returns quietly when all is there."""
+    apply_hub_settings(params.hub)
     missing = missing_requirements(params, stage)
     if missing:
         lines = "\n".join(f"  - {line}" for line in missing)
         raise MissingModelsError(
-            f"stage {stage!r} needs {len(missing)} model(s) not on this machine (Hugging Face cache "
-            f"{hub_cache_dir()}, checked offline):\n{lines}\n"
+            f"stage {stage!r} needs {len(missing)} model(s) not on this machine or not pinned (Hugging Face "
+            f"cache {hub_cache_dir()}, checked offline):\n{lines}\n"
             "Fetch them where there is network into the same cache (HF_HOME / HF_HUB_CACHE), then rerun.")

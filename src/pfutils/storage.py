@@ -58,12 +58,30 @@ def save_dataset(ds: datasets.Dataset | datasets.DatasetDict, path: str | Path) 
     return path
 
 
-def write_text(text: str, path: str | Path) -> Path:
+@contextmanager
+def atomic_file(path: str | Path):
+    """Yields a temporary sibling file path to write; it replaces `path` only if the block finishes."""
     path = Path(path)
     tmp = _temporary_sibling(path, is_dir=False)
-    tmp.write_text(text)
+    try:
+        yield tmp
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
-    return path
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    with atomic_file(path) as tmp:
+        tmp.write_text(text)
+    return Path(path)
+
+
+def write_parquet(frame, path: str | Path) -> Path:
+    """A pandas DataFrame as a parquet file, moved into place when complete."""
+    with atomic_file(path) as tmp:
+        frame.to_parquet(tmp)
+    return Path(path)
 
 
 def write_json(data, path: str | Path) -> Path:

@@ -1,7 +1,10 @@
 """Stage 01's dataset: distorted (draft, original) pairs made from the polite sources' splits."""
 from __future__ import annotations
 
+import io
+
 import datasets
+import PIL.Image
 
 from ..schema import dataset_from_rows
 from .config import DistortionParams
@@ -22,19 +25,38 @@ FEATURES = datasets.Features({
 })
 
 
+def unreadable_image_reason(images: list[dict]) -> str:
+    """Why one of a sample's stored images cannot be decoded ("" when all can), decoding one at a time."""
+    for image in images:
+        try:
+            source = io.BytesIO(image["bytes"]) if image["bytes"] is not None else image["path"]
+            with PIL.Image.open(source) as decoded:
+                decoded.load()
+        except Exception as error:  # PIL raises many types on corrupt data; the sample is rejected, never the run
+            return f"unreadable image: {type(error).__name__}: {error}"
+    return ""
+
+
 def distorted_split(polite: datasets.Dataset, params: DistortionParams, distorter: Distorter,
                     seed: int) -> tuple[datasets.Dataset, list[dict]]:
     """(distorted pairs, rejects) for one split of the polite sources.
 
-    A draft identical to its original (e.g. an augmentation where no level fired) teaches the rewriter nothing
-    and is rejected with that reason, as is any sample a strategy could not distort.
+    A sample with an image that cannot be decoded is rejected with the decoder's error before distortion. A
+    draft identical to its original (e.g. an augmentation where no level fired) teaches the rewriter nothing
+    and is rejected with that reason, as is any sample a strategy could not distort. Images are carried as their
+    stored bytes: only one is ever decoded at a time.
     """
-    records = polite.select_columns(["id", "dataset", "instruction", "response", "captions", "boxes"]).to_list()
-    images = polite["images"]
+    stored = polite.cast_column("images", datasets.List(datasets.Image(decode=False)))
+    unreadable = [unreadable_image_reason(row["images"]) for row in stored.select_columns(["images"])]
+    rejects = [{"id": row["id"], "dataset": row["dataset"], "strategy": "", "reason": reason}
+               for row, reason in zip(polite.select_columns(["id", "dataset"]), unreadable) if reason]
+    readable = stored.select([i for i, reason in enumerate(unreadable) if not reason])
+    records = readable.select_columns(["id", "dataset", "instruction", "response", "captions", "boxes"]).to_list()
+    images = readable["images"]
     strategies = assign_strategies([bool(i) for i in images], [has_captions_and_boxes(r) for r in records],
                                    params.multimodal_weights, seed)
     distorted = distort_records(records, strategies, distorter, seed, params.chunk_size, progress=False)
-    kept, rejects = [], []
+    kept = []
     for index, (row, record) in enumerate(zip(distorted, records)):
         reason = row["reject_reason"] or ("draft identical to the original" if row["distorted"] == row["original"] else "")
         if reason:

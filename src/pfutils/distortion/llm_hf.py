@@ -14,6 +14,7 @@ from typing import Sequence
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from ..hub import hub_location
 from .distorter import Distortion, input_problem
 from .prompts import sample_prompt
 
@@ -75,8 +76,9 @@ class HfDistorter:
                         **options) -> "HfDistorter":
         """Load `model` (hub name or local directory) on `device` (default: cuda if present, else cpu)."""
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        tokenizer = AutoTokenizer.from_pretrained(model)
-        lm = AutoModelForCausalLM.from_pretrained(model, dtype=dtype).to(device)
+        location = hub_location(model)  # the profile's pinned revision of a hub model
+        tokenizer = AutoTokenizer.from_pretrained(location)
+        lm = AutoModelForCausalLM.from_pretrained(location, dtype=dtype).to(device)
         return cls(lm, tokenizer, **options)
 
     def distort(self, pairs: Sequence[tuple[str, str]], rng: random.Random) -> list[Distortion]:

@@ -7,19 +7,21 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from ..storage import atomic_file
 from . import paper
 
 
 def save(fig, stem: str | Path) -> list[Path]:
     """PNG and SVG, byte-identical from one run to the next (no date stamp, fixed SVG ids), so a rerun that
-    changes no number changes no file."""
+    changes no number changes no file. Each file is moved into place when complete."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
     with plt.rc_context({"svg.hashsalt": "pfutils"}):
         for path in paths:
             metadata = {"Date": None} if path.suffix == ".svg" else {"Software": None}
-            fig.savefig(path, bbox_inches="tight", dpi=130, metadata=metadata)
+            with atomic_file(path) as tmp:
+                fig.savefig(tmp, format=path.suffix[1:], bbox_inches="tight", dpi=130, metadata=metadata)
     return paths
 
 

@@ -18,6 +18,7 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from pfutils.hub import hub_location
 from pfutils.model.config import FlamingoConfig, LanguageModelConfig, VisionTowerConfig
 from pfutils.model.device import runtime_device, runtime_dtype
 from pfutils.model.flamingo import Flamingo
@@ -60,7 +61,8 @@ def language_model(config: LanguageModelConfig, dtype: torch.dtype | None = None
     is missing, unexpected or mis-shaped), or built with random weights from an inline LlamaConfig."""
     if config.name_or_path is None:
         return LlamaForCausalLM(LlamaConfig(**config.llama_config)).to(dtype=dtype)
-    model, info = AutoModelForCausalLM.from_pretrained(config.name_or_path, dtype=dtype, output_loading_info=True)
+    model, info = AutoModelForCausalLM.from_pretrained(hub_location(config.name_or_path), dtype=dtype,
+                                                         output_loading_info=True)
     problems = {kind: sorted(info[kind]) for kind in ("missing_keys", "unexpected_keys", "mismatched_keys") if info[kind]}
     if problems:
         raise ValueError(f"{config.name_or_path} does not match its model class: {problems}")
@@ -96,6 +98,6 @@ def build_flamingo(
     if tokenizer is None:
         if config.lm.name_or_path is None:
             raise ValueError("lm.llama_config builds an LM without a tokenizer: pass the tokenizer")
-        tokenizer = AutoTokenizer.from_pretrained(config.lm.name_or_path)
+        tokenizer = AutoTokenizer.from_pretrained(hub_location(config.lm.name_or_path))
     lang_encoder = language_model(config.lm, dtype).to(device)
     return assemble_flamingo(config, vision_tower(config.vision), lang_encoder, tokenizer), tokenizer

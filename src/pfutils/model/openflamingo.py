@@ -32,6 +32,7 @@ from peft import PeftConfig, PeftModel
 from safetensors.torch import load_file
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
+from pfutils.hub import hub_location, pinned_revision
 from pfutils.model.build import build_flamingo
 from pfutils.model.config import FlamingoConfig, LoraSettings
 from pfutils.model.flamingo import Flamingo
@@ -119,7 +120,7 @@ def openflamingo_tokenizer(name_or_path: str) -> PreTrainedTokenizerBase:
     """The LM's tokenizer extended as OpenFlamingo extends it: `<|endofchunk|>` then `<image>`, then a `<PAD>`
     token if it has no pad token, so that ids and embedding rows line up with the checkpoint's (32000, 32001 and
     32002 for LLaMA). Extended in another order, the checkpoint's embeddings would land on the wrong tokens."""
-    tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+    tokenizer = AutoTokenizer.from_pretrained(hub_location(name_or_path))
     tokenizer.add_special_tokens({"additional_special_tokens": [END_OF_CHUNK, IMAGE_TOKEN]})
     if tokenizer.pad_token is None:
         tokenizer.add_special_tokens({"pad_token": "<PAD>"})
@@ -128,10 +129,10 @@ def openflamingo_tokenizer(name_or_path: str) -> PreTrainedTokenizerBase:
 
 def openflamingo_checkpoint_path(checkpoint: str, file: str) -> Path:
     """`checkpoint` if it is a local file, else `file` of the Hugging Face repo `checkpoint` (from the cache when
-    it is there: stage 00b checks that first, `pfutils.preflight`)."""
+    it is there: stage 00b checks that first, `pfutils.preflight`), at the profile's pinned revision."""
     if Path(checkpoint).is_file():
         return Path(checkpoint)
-    return Path(hf_hub_download(checkpoint, file))
+    return Path(hf_hub_download(checkpoint, file, revision=pinned_revision(checkpoint)))
 
 
 def openflamingo_base(config: FlamingoConfig, checkpoint: str | Path, device=None, dtype=None
@@ -159,9 +160,10 @@ def attach_start_adapter(model: Flamingo, adapter: str, settings: LoraSettings) 
     """Attaches the LoRA adapter the paper's LoRA stages start from (Guanaco-7B's QLoRA adapter on LLaMA-7B): a
     hub repo or a local directory in peft's format, frozen until a stage trains it. Fails naming the keys if its
     rank, alpha or target modules are not `model.lora`'s. Returns the adapter's config."""
-    config = PeftConfig.from_pretrained(adapter)
+    location = hub_location(adapter)
+    config = PeftConfig.from_pretrained(location)
     mismatches = adapter_mismatches(config, settings)
     if mismatches:
         raise ValueError(f"base.openflamingo.lora_adapter {adapter} does not fit: " + "; ".join(mismatches))
-    load_lora(model, adapter)
+    load_lora(model, location)
     return config

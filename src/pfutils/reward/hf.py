@@ -13,6 +13,7 @@ from typing import Sequence
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from ..hub import hub_location
 from ..model.device import runtime_device
 from .scorer import scores_in_batches
 
@@ -39,8 +40,9 @@ class HfRewardModel:
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path = OPENASSISTANT_REWARD_MODEL, batch_size: int = 32,
                         max_length: int | None = None, device: str | None = None) -> "HfRewardModel":
-        model = AutoModelForSequenceClassification.from_pretrained(str(name_or_path), dtype=torch.float32)
-        tokenizer = AutoTokenizer.from_pretrained(str(name_or_path))
+        location = hub_location(str(name_or_path))  # the profile's pinned revision of a hub model
+        model = AutoModelForSequenceClassification.from_pretrained(location, dtype=torch.float32)
+        tokenizer = AutoTokenizer.from_pretrained(location)
         return cls(model.to(device or runtime_device()), tokenizer, batch_size, max_length)
 
     def encode(self, instructions: list[str], responses: list[str]):

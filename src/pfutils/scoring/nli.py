@@ -18,6 +18,7 @@ from typing import Protocol, Sequence
 import torch
 from sentence_transformers import CrossEncoder
 
+from ..hub import hub_location
 from ..toyworld.checkers import answer_label
 from .device import scoring_device
 
@@ -55,7 +56,7 @@ class NliBackend(Protocol):
 
 @lru_cache(maxsize=None)
 def _cross_encoder(model: str, device: str) -> CrossEncoder:
-    encoder = CrossEncoder(model, device=device, activation_fn=torch.nn.Identity())
+    encoder = CrossEncoder(hub_location(model), device=device, activation_fn=torch.nn.Identity())
     names = [encoder.model.config.id2label[i].lower() for i in range(encoder.model.config.num_labels)]
     if len(names) != len(LABELS):
         raise ValueError(f"NLI model {model!r} has {len(names)} labels; the filter needs 3 {LABELS}")

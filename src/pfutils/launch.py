@@ -4,15 +4,14 @@ Training and rewriting modules expose `main(argv)`; a notebook calls `run_module
 processes)`. With one process it runs in the notebook's own process; with several it is started under
 `torchrun` (DDP over GPUs, or gloo over CPU processes), whose ranks `accelerate` picks up.
 
-A job never outlives the process that started it. If the notebook's kernel dies (`dvc repro` killed: the
-kernel exits when papermill goes), `torchrun` is sent SIGTERM by the kernel's death, and every worker is
-killed when `torchrun` goes: each worker is started through this module (`python -m pfutils.launch MODULE ...`),
-which asks Linux for a signal on its parent's death before it imports the job. No orphan keeps writing
-outputs after the pipeline that wanted them is gone.
+A job never outlives the process that started it. If the notebook's kernel dies (`dvc repro` killed: papermill
+goes with DVC, `pfutils.with_parent`, and the kernel exits when papermill goes), `torchrun` is sent SIGTERM by
+the kernel's death, and every worker is killed when `torchrun` goes: each worker is started through this module
+(`python -m pfutils.launch MODULE ...`), which asks Linux for a signal on its parent's death before it imports
+the job. No orphan keeps writing outputs after the pipeline that wanted them is gone.
 """
 from __future__ import annotations
 
-import ctypes
 import importlib
 import os
 import signal
@@ -23,22 +22,7 @@ from pathlib import Path
 import torch
 from accelerate import PartialState
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-# Loaded here, not between fork and exec, where the child of a threaded process must not take the loader's lock.
-LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
-
-
-def die_with_parent(sig: int = signal.SIGKILL) -> None:
-    """Ask Linux to send this process `sig` when its parent dies (a no-op elsewhere). If the parent went while
-    asking, exit at once."""
-    if LIBC is None:
-        return
-    parent = os.getppid()
-    if LIBC.prctl(PR_SET_PDEATHSIG, sig) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    if os.getppid() != parent:
-        sys.exit("the process that started this one is gone")
-
+from pfutils.with_parent import die_with_parent
 
 def run_module(module: str, params_path: str, processes: int, *args: str) -> None:
     argv = ["--params", params_path, *args]

@@ -13,8 +13,9 @@ import yaml
 from model_fixtures import tiny_flamingo
 from pfutils.model.checkpoint import save_flamingo
 from pfutils.rewriting.drafts import rewriting_input
+from pfutils.resume import prepare_work_dir
+from pfutils.rewriting.shards import my_chunks, read_chunks, write_chunk
 from pfutils.schema import FEATURES
-from pfutils.rewriting.shards import my_chunks, prepare_work_dir, read_chunks, write_chunk
 from pfutils.storage import read_json
 from pfutils.toyworld.scene import World
 from pfutils.toyworld.sources import build_source, make_sample

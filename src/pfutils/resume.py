@@ -93,3 +93,10 @@ def same_job(work_dir: Path, fingerprint: str, remove_other: bool = True) -> boo
 def mark_job(work_dir: Path, fingerprint: str) -> None:
     """Records whose state `work_dir` holds."""
     write_json({"fingerprint": fingerprint}, work_dir / FINGERPRINT_FILE)
+
+
+def prepare_work_dir(work_dir: Path, fingerprint: str) -> None:
+    """Keeps `work_dir` if it belongs to the job `fingerprint`, else starts it afresh, marked as that job's."""
+    if not same_job(work_dir, fingerprint):
+        work_dir.mkdir(parents=True)
+        mark_job(work_dir, fingerprint)

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import io
+import shutil
+from pathlib import Path
 
 import datasets
 import PIL.Image
 
+from ..resume import Fingerprint, prepare_work_dir
 from ..schema import dataset_from_rows
 from .config import DistortionParams
 from .distorter import Distorter
@@ -38,13 +41,15 @@ def unreadable_image_reason(images: list[dict]) -> str:
 
 
 def distorted_split(polite: datasets.Dataset, params: DistortionParams, distorter: Distorter,
-                    seed: int) -> tuple[datasets.Dataset, list[dict]]:
+                    seed: int, work_dir: Path | None = None) -> tuple[datasets.Dataset, list[dict]]:
     """(distorted pairs, rejects) for one split of the polite sources.
 
     A sample with an image that cannot be decoded is rejected with the decoder's error before distortion. A
     draft identical to its original (e.g. an augmentation where no level fired) teaches the rewriter nothing
     and is rejected with that reason, as is any sample a strategy could not distort. Images are carried as their
-    stored bytes: only one is ever decoded at a time.
+    stored bytes: only one is ever decoded at a time. With `work_dir`, finished LLM chunks are kept there under a
+    fingerprint of the job (the split's rows, images included; the stage's params; the seed), resumed only by
+    the same job, and removed when the split is done.
     """
     stored = polite.cast_column("images", datasets.List(datasets.Image(decode=False)))
     unreadable = [unreadable_image_reason(row["images"]) for row in stored.select_columns(["images"])]
@@ -55,7 +60,12 @@ def distorted_split(polite: datasets.Dataset, params: DistortionParams, distorte
     images = readable["images"]
     strategies = assign_strategies([bool(i) for i in images], [has_captions_and_boxes(r) for r in records],
                                    params.multimodal_weights, seed)
-    distorted = distort_records(records, strategies, distorter, seed, params.chunk_size, progress=False)
+    if work_dir is not None:
+        prepare_work_dir(work_dir, Fingerprint().settings([params.model_dump(), seed]).dataset(polite).hexdigest())
+    distorted = distort_records(records, strategies, distorter, seed, params.chunk_size, progress=False,
+                                work_dir=work_dir)
+    if work_dir is not None:
+        shutil.rmtree(work_dir)
     kept = []
     for index, (row, record) in enumerate(zip(distorted, records)):
         reason = row["reject_reason"] or ("draft identical to the original" if row["distorted"] == row["original"] else "")

@@ -12,12 +12,15 @@ the distorted records, rejects included (with `reject_reason`), so the caller ke
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
+from pathlib import Path
 from typing import Mapping, Sequence
 
 from tqdm import tqdm
 
+from ..storage import read_json, write_json
 from .augment import augment_text
 from .boxes import distort_with_boxes
 from .distorter import Distorter, Distortion, input_problem
@@ -83,13 +86,25 @@ def distorted_record(record: Mapping, strategy: str, distortion: Distortion) -> 
     }
 
 
+def _resumed_chunk(path: Path, rng: random.Random) -> list[Distortion]:
+    """A finished chunk's drafts; `rng` is set to its state after that chunk, as if it had just been drawn."""
+    saved = read_json(path)
+    version, state, gauss = saved["rng"]
+    rng.setstate((version, tuple(state), gauss))
+    return [Distortion(d["text"], d["command"], tuple(d["operations"]), d["reject_reason"])
+            for d in saved["distortions"]]
+
+
 def distort_records(records: Sequence[Mapping], strategies: Sequence[str], distorter: Distorter,
-                    seed: int = 0, chunk_size: int = 256, progress: bool = True) -> list[dict]:
+                    seed: int = 0, chunk_size: int = 256, progress: bool = True,
+                    work_dir: Path | None = None) -> list[dict]:
     """One distorted record per polite record (`id`, `instruction`, `response`, maybe `captions`/`boxes`).
 
     LLM drafts come from `distorter` in chunks of `chunk_size`, with one rng seeded from `seed` for all of
     them (same records, seed and chunk size: same drafts); augmentations are seeded per sample from
-    (`seed`, record id). Rejected samples are returned too, with a non-empty `reject_reason`.
+    (`seed`, record id). Rejected samples are returned too, with a non-empty `reject_reason`. With `work_dir`
+    (which the caller keys to the job, `distortion.dataset.distorted_split`), each finished LLM chunk is saved
+    with the rng's state after it, so a killed run resumes at its first unfinished chunk with the same drafts.
     """
     if len(records) != len(strategies):
         raise ValueError(f"records and strategies differ in length: {len(records)} != {len(strategies)}")
@@ -109,9 +124,16 @@ def distort_records(records: Sequence[Mapping], strategies: Sequence[str], disto
         else:
             llm.append(i)
     rng = random.Random(f"{seed}:llm")
-    for start in tqdm(range(0, len(llm), chunk_size), desc="LLM-instructed distortion", disable=not progress):
+    for index, start in enumerate(tqdm(range(0, len(llm), chunk_size), desc="LLM-instructed distortion",
+                                       disable=not progress)):
         chunk = llm[start:start + chunk_size]
-        pairs = [(records[i]["instruction"], records[i]["response"]) for i in chunk]
-        for i, distortion in zip(chunk, distorter.distort(pairs, rng)):
+        saved = work_dir / f"chunk-{index:06d}.json" if work_dir else None
+        if saved and saved.exists():
+            distortions = _resumed_chunk(saved, rng)
+        else:
+            distortions = distorter.distort([(records[i]["instruction"], records[i]["response"]) for i in chunk], rng)
+            if saved:
+                write_json({"distortions": [dataclasses.asdict(d) for d in distortions], "rng": rng.getstate()}, saved)
+        for i, distortion in zip(chunk, distortions):
             results[i] = distortion
     return [distorted_record(r, s, d) for r, s, d in zip(records, strategies, results)]

@@ -19,12 +19,12 @@ from ..launch import process_state
 from ..model.checkpoint import load_flamingo
 from ..params import load_params
 from ..prompts import rewriter_prompt
-from ..resume import Fingerprint
+from ..resume import Fingerprint, prepare_work_dir
 from ..schema import FEATURES
 from ..storage import save_dataset, write_json
 from .drafts import rewriting_input
 from .rewrite import rewrite
-from .shards import chunk_path, my_chunks, prepare_work_dir, read_chunks, write_chunk
+from .shards import chunk_path, my_chunks, read_chunks, write_chunk
 
 PF_RAW_FEATURES = datasets.Features({**FEATURES, "draft": datasets.Value("string"),
                                      "rewrite": datasets.Value("string")})

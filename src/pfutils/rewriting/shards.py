@@ -9,15 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..resume import mark_job, same_job
 from ..storage import write_text
-
-
-def prepare_work_dir(work_dir: Path, fingerprint: str) -> None:
-    """Keeps `work_dir` if it belongs to the same job, else starts it afresh."""
-    if not same_job(work_dir, fingerprint):
-        work_dir.mkdir(parents=True)
-        mark_job(work_dir, fingerprint)
 
 
 def chunk_path(work_dir: Path, rank: int, index: int) -> Path:

@@ -20,7 +20,7 @@ def test_config_loads_with_the_promised_ranks(root, name, machines, processes):
 
 def test_readme_commands_name_launchable_modules(root, monkeypatch):
     readme = (root / "configs" / "accelerate" / "README.md").read_text()
-    modules = set(re.findall(r"-m (pfutils[\w.]+)", readme))
+    modules = set(re.findall(r"-m (?:pfutils\.launch )?(pfutils[\w.]+)", readme))
     assert modules == {"pfutils.rewriting.train", "pfutils.rewriting.run", "pfutils.tuning.run"}
     for module in modules:
         assert callable(importlib.import_module(module).main)

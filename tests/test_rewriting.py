@@ -93,8 +93,8 @@ def test_bad_samples_are_rejected_with_their_reason_and_the_rest_rewritten(job):
     assert throughput["rewritten"] == 19 and throughput["samples_per_second"] > 0
 
 
-def _kill_mid_run(job: Path, out: str, *args: str, command: list[str] | None = None) -> Path:
-    """Starts a rewriting job, SIGKILLs it once two chunks are finished, and returns its work folder."""
+def _kill_mid_run(job: Path, out: str, *args: str, command: list[str] | None = None, chunks: int = 8) -> Path:
+    """Starts a rewriting job (of `chunks` chunks), SIGKILLs it once two are finished, returns its work folder."""
     process = subprocess.Popen(command or [sys.executable, *_command(job, out), *args], env=_env(), cwd=ROOT)
     work = job / "data" / "checkpoints" / f"rewriting-{out}"
     deadline = time.time() + 120
@@ -102,7 +102,7 @@ def _kill_mid_run(job: Path, out: str, *args: str, command: list[str] | None = N
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert 2 <= len(list(work.glob("rank-*/chunk-*.jsonl"))) < 8, "the kill should land mid-run"
+    assert 2 <= len(list(work.glob("rank-*/chunk-*.jsonl"))) < chunks, "the kill should land mid-run"
     return work
 
 
@@ -188,10 +188,13 @@ def _job_processes(tag: str) -> list[int]:
 def test_killing_the_parent_of_a_two_process_job_leaves_no_worker_and_no_late_write(job):
     """The process that called `run_module` (a notebook's kernel in the pipeline) is killed mid-job: torchrun and
     both workers must go with it, and nothing may be written after."""
+    params = yaml.safe_load((job / "params.yaml").read_text())
+    params["rewriting"]["chunk_size"] = 1  # 22 chunks: the kill lands while most of the job is still to do
+    (job / "params_one_per_chunk.yaml").write_text(yaml.safe_dump(params))
     starter = ("import sys; from pfutils.launch import run_module; "
                "run_module('pfutils.rewriting.run', sys.argv[1], 2, '--model', sys.argv[2], '--out', 'orphans')")
-    work = _kill_mid_run(job, "orphans", command=[sys.executable, "-c", starter, str(job / "params.yaml"),
-                                                  str(job / "models" / "rewriter")])
+    work = _kill_mid_run(job, "orphans", command=[sys.executable, "-c", starter, str(job / "params_one_per_chunk.yaml"),
+                                                  str(job / "models" / "rewriter")], chunks=22)
     deadline = time.time() + 30
     while _job_processes("orphans") and time.time() < deadline:
         time.sleep(0.2)

@@ -5,8 +5,8 @@ processes)`. With one process it runs in the notebook's own process; with severa
 `torchrun` (DDP over GPUs, or gloo over CPU processes), whose ranks `accelerate` picks up.
 
 A job never outlives the process that started it. If the notebook's kernel dies (`dvc repro` killed: papermill
-goes with DVC, `pfutils.with_parent`, and the kernel exits when papermill goes), `torchrun` is sent SIGTERM by
-the kernel's death, and every worker is killed when `torchrun` goes: each worker is started through this module
+goes with DVC, `pfutils.with_parent`, and the kernel exits when papermill goes), `torchrun` is killed by the
+kernel's death, and every worker is killed when `torchrun` goes: each worker is started through this module
 (`python -m pfutils.launch MODULE ...`), which asks Linux for a signal on its parent's death before it imports
 the job. No orphan keeps writing outputs after the pipeline that wanted them is gone.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ import torch
 from accelerate import PartialState
 
 from pfutils.with_parent import die_with_parent
+
 
 def run_module(module: str, params_path: str, processes: int, *args: str) -> None:
     argv = ["--params", params_path, *args]
@@ -34,8 +34,9 @@ def run_module(module: str, params_path: str, processes: int, *args: str) -> Non
                *argv]
     # CPU ranks share the cores: more OpenMP threads than cores makes every rank spin and crawl.
     threads = {} if torch.cuda.is_available() else {"OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // processes))}
-    subprocess.run(command, check=True, env={**os.environ, **threads},
-                   preexec_fn=lambda: die_with_parent(signal.SIGTERM))  # torchrun stops its workers on SIGTERM
+    # Killed outright with its parent: on SIGTERM torchrun would stop its workers gracefully, and in that time they
+    # could finish the job and write its outputs. Each worker is killed in turn when torchrun goes.
+    subprocess.run(command, check=True, env={**os.environ, **threads}, preexec_fn=die_with_parent)
 
 
 def process_state():

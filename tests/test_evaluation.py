@@ -1,10 +1,9 @@
-"""Stage 07-08: per-sample scores on hand-made cases, the decoding options, and the claims."""
+"""Stage 07: per-sample scores on hand-made cases, and the decoding options."""
 import pytest
 from pydantic import ValidationError
 
 from pfutils.decoding import Decoding
 from pfutils.evaluation.scores import hallucination, object_recall, vqa_correct
-from pfutils.figures.claims import claims, claims_markdown
 from pfutils.scoring.nli import nli_backend
 from pfutils.toyworld.scene import Obj, Scene, scenes_to_json
 
@@ -44,22 +43,3 @@ def test_compiled_decoding_without_a_static_cache_fails_naming_the_keys():
     with pytest.raises(ValidationError, match="compile: true needs cache: static"):
         Decoding(max_new_tokens=8, num_beams=1, do_sample=False, temperature=1.0, top_k=0, top_p=1.0,
                  no_repeat_ngram_size=0, length_penalty=1.0, batch_size=4, cache="dynamic", compile=True)
-
-
-def _model(acc_in, reward):
-    return {"vqa_held_in_accuracy": acc_in, "reward_mean": reward}
-
-
-def test_claims_are_computed_not_typed():
-    filtering = {"reward_median": {"raw annotations": -1.0, "PF-1M": 0.5}}
-    evaluation = {"models": {"stage1": _model(0.4, 1.0), "stage2": _model(0.6, 0.2), "stage3": _model(0.6, 0.9),
-                             "raw_annotation": _model(0.62, -0.5)},
-                  "win_rate_vs_raw": {"stage3": 0.8},
-                  "second_generation": {"generation 1": {"unchanged_share": 0.1, "reward_mean": -1.0},
-                                        "generation 2": {"unchanged_share": 0.0, "reward_mean": -0.5}}}
-    rows = claims(filtering, evaluation)
-    assert all(c.holds for c in rows) and len(rows) == 7
-    evaluation["models"]["stage3"] = _model(0.6, 0.1)  # no recovery in stage 3: the U claim fails
-    verdicts = {c.claim: c.holds for c in claims(filtering, evaluation)}
-    assert not verdicts["Stage 2 lowers politeness; stage 3 recovers it (the U)"]
-    assert "| no |" in claims_markdown(claims(filtering, evaluation))

@@ -24,6 +24,7 @@ from ruamel.yaml import YAML
 from .config import Section
 from .distortion.config import DistortionParams
 from .evaluation.config import EvaluationParams
+from .figures.config import ClaimsParams
 from .filtering.config import FilteringConfig
 from .hub import HubParams
 from .loaders.config import SourceConfig, misplaced
@@ -212,6 +213,7 @@ class Params(Section):
     reward: RewardParams
     tuning: TuningParams
     evaluation: EvaluationParams
+    claims: ClaimsParams
 
     @model_validator(mode="after")
     def _patches_tile_the_image(self):

@@ -1,0 +1,76 @@
+"""Verdicts from uncertainty: a claim's effect, its 95% bootstrap interval over evaluation items, and the rule that
+turns the two into "holds", "contradicted", "inconclusive" or "not testable".
+
+A claim states a direction of an effect (this model minus that one, on these items):
+- `increase` holds when the interval lies above 0, and is contradicted when it lies below 0;
+- `decrease` the mirror image;
+- `maintain` (no worse than the baseline by more than `margin`) holds when the interval lies above -margin, and
+  is contradicted when it lies below -margin;
+- `no_gain` (no better than the baseline by more than `margin`) holds when the interval lies below +margin, and
+  is contradicted when it lies above +margin.
+An interval that touches the boundary decides nothing (inconclusive): a tie is never a verdict. A claim whose
+baseline already sits at the bound in the claimed direction (e.g. "fewer unchanged samples" when the baseline
+leaves none unchanged) cannot be shown either way and is "not testable", whatever the interval.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+import numpy as np
+
+Direction = Literal["increase", "decrease", "maintain", "no_gain"]
+VERDICTS = ("holds", "contradicted", "inconclusive", "not testable")
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A measured effect with its bootstrap interval."""
+    estimate: float
+    low: float
+    high: float
+
+
+def bootstrap_effect(statistic: Callable[..., float], *samples: np.ndarray, paired: bool, resamples: int,
+                     confidence: float, seed: int) -> Effect:
+    """`statistic(*samples)` and its percentile interval over `resamples` bootstrap draws. Paired samples (one
+    value per evaluation item in each, the same items in the same order) are resampled with the same item
+    indices; unpaired ones each on their own."""
+    samples = tuple(np.asarray(s, dtype=float) for s in samples)
+    if paired and len({len(s) for s in samples}) != 1:
+        raise ValueError(f"paired samples must have one value per item each; lengths {[len(s) for s in samples]}")
+    if any(len(s) == 0 for s in samples):
+        raise ValueError("a bootstrap needs at least one item in every sample")
+    rng = np.random.default_rng(seed)
+    draws = np.empty(resamples)
+    for k in range(resamples):
+        if paired:
+            index = rng.integers(0, len(samples[0]), len(samples[0]))
+            draws[k] = statistic(*(s[index] for s in samples))
+        else:
+            draws[k] = statistic(*(s[rng.integers(0, len(s), len(s))] for s in samples))
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(draws, [tail, 1 - tail])
+    return Effect(float(statistic(*samples)), float(low), float(high))
+
+
+def verdict(effect: Effect, direction: Direction, margin: float = 0.0, at_bound: bool = False) -> str:
+    """The claim's verdict from its interval (see the module docstring); `at_bound`: the baseline cannot move in
+    the claimed direction."""
+    if at_bound:
+        return "not testable"
+    if direction == "increase":
+        threshold, above_holds = 0.0, True
+    elif direction == "decrease":
+        threshold, above_holds = 0.0, False
+    elif direction == "maintain":
+        threshold, above_holds = -margin, True
+    elif direction == "no_gain":
+        threshold, above_holds = margin, False
+    else:
+        raise ValueError(f"unknown direction {direction!r}")
+    if effect.low > threshold:
+        return "holds" if above_holds else "contradicted"
+    if effect.high < threshold:
+        return "contradicted" if above_holds else "holds"
+    return "inconclusive"

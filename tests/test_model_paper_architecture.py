@@ -2,6 +2,7 @@
 scaled down in widths, depths and image size but not in structure, builds and runs without downloads."""
 
 import open_clip
+import pytest
 import torch
 from model_fixtures import TINY_LLAMA, tiny_tokenizer
 from model_fixtures import one_torch_thread  # noqa: F401  (autouse: one torch thread per test)
@@ -41,3 +42,41 @@ def test_scaled_paper_profile_builds_and_runs_a_forward_and_generation():
     assert output.logits.shape == (2, 4, len(tokenizer)) and torch.isfinite(output.loss)
     generated = model.generate(batch["input_ids"], batch["attention_mask"], images, image_mask, max_new_tokens=3)
     assert generated.shape[0] == 2
+
+
+def test_trainable_sets_on_the_7b_shapes_are_table_4s(root, capsys):
+    """The paper's model at full size on the meta device (shapes, no weights): `lora+input_embeddings` is Table 4's
+    0.29B of the LoRA stages (LoRA r=64 on the 7 projections of 32 layers, and LLaMA's 32003 x 4096 input
+    embeddings), `perceiver_xattn` its 0.1B of stage 2; the paper profile selects them."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    from pfutils.model.lora import add_lora
+    from pfutils.model.trainable import trainable_parameter_names
+    from pfutils.params import validate
+    from pfutils.profiles import profile_params
+
+    paper = validate(profile_params("paper", root / "params.yaml", root / "profiles"), "paper")
+    vocab = {"<unk>": 0, "<s>": 1, "</s>": 2, **{f"w{i}": i for i in range(3, 32000)}}  # LLaMA's 32000 ids
+    backend = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>", bos_token="<s>", eos_token="</s>")
+    llama_7b = dict(vocab_size=32003, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
+                    num_attention_heads=32, num_key_value_heads=32, max_position_embeddings=2048)  # OF-9B's 32003 rows
+    config = paper.model.model_copy(update={"vision": {"open_clip_cfg": open_clip.get_model_config("ViT-L-14-336")},
+                                            "lm": {"llama_config": llama_7b}})
+    config = FlamingoConfig.model_validate(config.model_dump())
+    with torch.device("meta"):
+        model, _ = build_flamingo(config, tokenizer, device="meta", dtype=torch.bfloat16)
+        add_lora(model, paper.model.lora)
+    sizes = dict((name, p.numel()) for name, p in model.named_parameters())
+    counts = {s: sum(sizes[n] for n in trainable_parameter_names(model, s)) / 1e9
+              for s in ("lora", "input_embeddings", "lora+input_embeddings", "perceiver_xattn")}
+    with capsys.disabled():
+        print("\ntrainable parameters on the 7B shapes (billions):", {s: round(c, 3) for s, c in counts.items()})
+    assert counts["lora+input_embeddings"] == pytest.approx(0.29, rel=0.05)
+    assert round(counts["perceiver_xattn"], 1) == 0.1, "0.105B: Table 4 gives one digit"
+    trainable = {"rewriter": paper.rewriter.train.trainable, "stage1": paper.tuning.stage1.train.trainable,
+                 "stage2": paper.tuning.stage2.train.trainable, "stage3": paper.tuning.stage3.train.trainable}
+    assert trainable == {"rewriter": "lora+input_embeddings", "stage1": "lora+input_embeddings",
+                         "stage2": "perceiver_xattn", "stage3": "lora+input_embeddings"}

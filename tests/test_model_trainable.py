@@ -68,6 +68,15 @@ def test_embeddings_set_is_the_lm_token_embeddings(model):
     assert names == [prefix + "lm_head.weight", prefix + "model.embed_tokens.weight"]
 
 
+def test_input_embeddings_set_leaves_the_output_embeddings_frozen(model):
+    """OpenFlamingo v1 trains the input embeddings only (Table 4's LoRA stages: `lora+input_embeddings`)."""
+    prefix = "lang_encoder.base_model.model."
+    assert set_trainable(model, "input_embeddings") == [prefix + "model.embed_tokens.weight"]
+    names = set_trainable(model, "lora+input_embeddings")
+    assert prefix + "model.embed_tokens.weight" in names and prefix + "lm_head.weight" not in names
+    assert all(".lora_" in n for n in names if n != prefix + "model.embed_tokens.weight")
+
+
 def test_unknown_set_and_missing_lora_fail_with_the_allowed_names():
     model, _ = tiny_flamingo()
     with pytest.raises(ValueError, match="unknown trainable set 'xattn'.*allowed"):

@@ -140,7 +140,7 @@ def _run_on_two_processes(tmp_path: Path, name: str, *flags: str) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("trainable, images_everywhere", [("perceiver_xattn", True), ("lora", False)])
+@pytest.mark.parametrize("trainable, images_everywhere", [("perceiver_xattn", True), ("lora+input_embeddings", False)])
 def test_sharded_frozen_weights_give_the_same_update_and_come_back_whole(tmp_path, trainable, images_everywhere):
     """FSDP2 over 2 processes, batches of 3 in micro-batches of 1 (one process runs a zero-weight padding pass
     in every step): the trained tensors end exactly as on the same 2 processes unsharded, and as in one process up

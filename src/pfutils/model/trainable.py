@@ -9,8 +9,10 @@ names, so an optimizer built from `requires_grad` parameters gets exactly those.
   "unfreezing XATTN" means the cross-attention weights only; the XATTN FFN and `ff_gate` stay frozen).
 - `flamingo_pretrain`: the perceiver and whole XATTN blocks, FFN included: how OpenFlamingo itself is trained
   with frozen ViT and LM (the tiny profile's OpenFlamingo analogue).
-- `vit`: the vision tower. `embeddings`: the LM's input and output token embeddings (OpenFlamingo v1 also
-  trains the input embeddings, which hold the new `<image>` and `<|endofchunk|>` rows).
+- `vit`: the vision tower. `embeddings`: the LM's input and output token embeddings.
+- `input_embeddings`: the LM's input token embeddings only, which OpenFlamingo v1 trains (they hold the new
+  `<image>` and `<|endofchunk|>` rows). Table 4's 0.29B trainable parameters of the paper's LoRA stages are
+  `lora+input_embeddings` on LLaMA-7B (0.16B + 0.13B); stage 2's 0.1B is `perceiver_xattn`.
 """
 
 from pfutils.model.flamingo import Flamingo
@@ -38,9 +40,11 @@ PART_SELECTORS = {
 
 
 def _part_names(model: Flamingo, part: str) -> set[str]:
-    if part == "embeddings":
+    if part in ("embeddings", "input_embeddings"):
         base = model.base_lm
-        embeddings = {id(base.get_input_embeddings().weight), id(base.get_output_embeddings().weight)}
+        embeddings = {id(base.get_input_embeddings().weight)}
+        if part == "embeddings":
+            embeddings.add(id(base.get_output_embeddings().weight))
         return {name for name, param in model.named_parameters() if id(param) in embeddings}
     found = {name for name, _ in model.named_parameters() if PART_SELECTORS[part](name)}
     if part == "lora" and not found:
@@ -54,6 +58,7 @@ TRAINABLE_SETS = {
     "flamingo_pretrain": ("perceiver", "xattn", "xattn_ffn"),
     "vit": ("vit",),
     "embeddings": ("embeddings",),
+    "input_embeddings": ("input_embeddings",),
 }
 
 

@@ -56,7 +56,8 @@ def _frame(correct_in: float, correct_out: float, reward: float, seed: int, n: i
     for task, share in (("vqa_held_in", correct_in), ("vqa_held_out", correct_out), ("captioning", None)):
         correct = (rng.random(n) < share) if share is not None else [None] * n
         rows.append(pd.DataFrame({"task": task, "id": [f"{task}/{i}" for i in range(n)], "correct": correct,
-                                  "reward": reward + 0.1 * rng.normal(size=n), "rouge_l": 0.3 + 0.01 * rng.normal(size=n)}))
+                                  "reward": reward + 0.1 * rng.normal(size=n),
+                                  "rouge_l": 0.3 + 0.01 * rng.normal(size=n)}))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -85,7 +86,8 @@ def test_the_registry_reads_verdicts_from_the_items():
     assert verdicts["Stage 3 maintains stage 2's in-domain accuracy"] == "holds"
     assert verdicts["No stage 1 lowers held-out accuracy (stage-2 ablation)"] == "holds"
     assert verdicts["Raw annotations instead of PF-1M raise in-domain accuracy (stage-2 ablation)"] == "inconclusive"
-    assert verdicts["Clever Flamingo answers held-in questions better than the polite-only (LLaVA-like) model"] == "holds"
+    polite_only = "Clever Flamingo answers held-in questions better than the polite-only (LLaVA-like) model"
+    assert verdicts[polite_only] == "holds"
     assert verdicts["Unfreezing LoRA raises in-domain accuracy (stage-2 ablation)"] == "not run"
     assert verdicts["The second-generation rewriter leaves fewer samples unchanged"] == "not testable"
     assert verdicts["The second-generation rewriter is more polite"] == "holds"

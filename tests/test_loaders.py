@@ -683,3 +683,15 @@ def test_stage_00_watches_the_papers_annotation_files_but_not_their_images(root)
     done = subprocess.run([str(Path(sys.executable).parent / "dvc"), "check-ignore", *probes], cwd=root,
                           capture_output=True, text=True)
     assert done.stdout.split() == probes[:3], done.stderr
+
+
+def test_an_image_that_does_not_decode_is_a_reject_with_the_decoder_error(tmp_path):
+    """A truncated JPEG exists, so only decoding finds it: stage 00 rejects its record instead of a later stage
+    crashing on it."""
+    fixture = FIXTURES["coco"](tmp_path)
+    image = tmp_path / "coco" / "val2014" / "COCO_val2014_000000000042.jpg"
+    Image.new("RGB", (64, 48), (10, 200, 30)).save(image, quality=95)
+    image.write_bytes(image.read_bytes()[:200])  # truncated mid-scan, as an interrupted download leaves it
+    rows, rejects = LOADERS["coco"](**fixture["files"], image_root=fixture["image_root"], split="train")
+    assert rows == []
+    assert rejects[1]["id"] == "42" and rejects[1]["reason"].startswith(f"unreadable image {image}: ")

@@ -14,9 +14,12 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+
+import PIL.Image
 
 from ..schema import sample
 
@@ -125,6 +128,18 @@ def exchanges(turns: Any, keep: str, human: str = "human", assistant: str = "gpt
     return pairs[:1] if keep == "first" else pairs
 
 
+@lru_cache(maxsize=200_000)
+def unreadable_image(path: str) -> str:
+    """Why the image file at `path` cannot be decoded ("" when it can). A truncated or corrupt file exists, so only
+    decoding finds it; each file is decoded once however many records use it (a GQA image serves dozens)."""
+    try:
+        with PIL.Image.open(path) as image:
+            image.load()
+    except Exception as error:  # PIL raises many types on corrupt data; the record is rejected, never the load
+        return f"unreadable image {path}: {type(error).__name__}: {error}"
+    return ""
+
+
 @dataclass
 class Collector:
     """Rows of one dataset split, with ids "{dataset}/{split}/{index}", and the rejects met on the way."""
@@ -143,13 +158,15 @@ class Collector:
         self.rejects.append({"dataset": self.dataset, "id": str(source_id), "reason": reason})
 
     def add(self, source_id: str, images: Sequence[Path], **fields) -> None:
-        """One row, unless an image file is missing or a text is empty (then a reject)."""
+        """One row, unless an image file is missing or cannot be decoded, or a text is empty (then a reject)."""
         missing = [str(p) for p in images if not Path(p).is_file()]
         empty = [name for name in ("instruction", "response") if not fields.get(name, "").strip()]
         if missing:
             self.reject(source_id, f"missing image file {missing[0]}")
         elif empty:
             self.reject(source_id, f"empty {empty[0]}")
+        elif unreadable := [reason for reason in (unreadable_image(str(p)) for p in images) if reason]:
+            self.reject(source_id, unreadable[0])
         else:
             self.rows.append(sample(id=f"{self.dataset}/{self.split}/{len(self.rows)}", dataset=self.dataset,
                                     category=self.category, split=self.split, images=[str(p) for p in images],

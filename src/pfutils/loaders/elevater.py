@@ -4,7 +4,8 @@ The paper's raw annotation is the instruction "What is this?" answered by "a pho
 class's external knowledge. Released formats read here, for one ELEVATER dataset (e.g. caltech-101):
 - the image list in vision-datasets' classification format, one `<image path> <class index>` per line, where
   a path `images.zip@inner/path.jpg` names a file inside a zip (extract the zips into the image root);
-- `labelmap.txt`, one class name per line (the class index is the line number, from 0);
+- the class names, one per line (the class index is the line number, from 0): `labels.txt` in ELEVATER's
+  food-101 (the `labelmap` file of the loader's config);
 - the toolkit's knowledge file `{dataset}_knowledge.tsv` (a JSON list despite its name) of
   {"classname", "def_wiki", "def_wn", "path_wn"}: the Wikipedia definition is used, else WordNet's.
 """
@@ -30,7 +31,7 @@ def load_elevater(images: str | Path, labelmap: str | Path, knowledge: str | Pat
                   split: str, limit: int | None = None) -> tuple[list[dict], list[dict]]:
     """One "What is this?" sample per listed image, its class and that class's knowledge."""
     root = require(image_root, "ELEVATER image folder", ELEVATER)
-    classes = require(labelmap, "ELEVATER labelmap.txt", ELEVATER).read_text(encoding="utf-8").splitlines()
+    classes = require(labelmap, "ELEVATER class names (labelmap)", ELEVATER).read_text(encoding="utf-8").splitlines()
     knowledge_of = read_knowledge(knowledge)
     lines = require(images, "ELEVATER image list", ELEVATER).read_text(encoding="utf-8").splitlines()
     out = Collector("elevater", "classification", split, limit)

@@ -43,3 +43,21 @@ def test_compiled_decoding_without_a_static_cache_fails_naming_the_keys():
     with pytest.raises(ValidationError, match="compile: true needs cache: static"):
         Decoding(max_new_tokens=8, num_beams=1, do_sample=False, temperature=1.0, top_k=0, top_p=1.0,
                  no_repeat_ngram_size=0, length_penalty=1.0, batch_size=4, cache="dynamic", compile=True)
+
+
+def test_without_a_scene_the_truth_metrics_are_not_available_not_zero():
+    """Real data has no scene: the exact checks say "not available" (None), never "no hallucination", and the
+    model's summary leaves them out instead of crashing or counting them."""
+    import pandas as pd
+
+    from pfutils.evaluation.suite import summary
+
+    assert object_recall("A red circle.", "") is None
+    assert hallucination("A red circle.", "") == (None, None, None, 0)
+    flags = hallucination("A green triangle.", "")
+    frame = pd.DataFrame({"task": ["captioning"], "id": ["coco/test/0"], "rouge_l": [0.3], "reward": [0.0],
+                          "object_recall": [object_recall("A green triangle.", "")], "hallucinated_objects": [flags[0]],
+                          "hallucinated": [flags[1]], "misplaced": [flags[2]], "mentions": [flags[3]]})
+    numbers = summary(frame)
+    assert numbers["captioning_object_recall"] is None and numbers["captioning_hallucinated"] is None
+    assert numbers["captioning_rouge_l"] == 0.3

@@ -17,7 +17,10 @@ def vqa_correct(rows: list[dict], answers: list[str], judge) -> list[bool]:
 
 
 def object_recall(text: str, scene_json: str) -> float | None:
-    """Share of the scene's objects the text names with their colour and shape (single-image scenes)."""
+    """Share of the scene's objects the text names with their colour and shape (single-image scenes); None where
+    there is no scene to check against (real data) or more than one."""
+    if not scene_json:
+        return None
     scenes = scenes_from_json(scene_json)
     if len(scenes) != 1:
         return None
@@ -28,11 +31,12 @@ def object_recall(text: str, scene_json: str) -> float | None:
     return named / len(objects)
 
 
-def hallucination(text: str, scene_json: str) -> tuple[bool, bool, bool, int]:
+def hallucination(text: str, scene_json: str) -> tuple[bool | None, bool | None, bool | None, int]:
     """(names a shape the image does not have: CHAIR's object hallucination; names an absent object-attribute
-    combination; also counting wrong places; number of mentions), exact. Each is stricter than the one before."""
+    combination; also counting wrong places; number of mentions), exact. Each is stricter than the one before.
+    Without a scene (real data) nothing can be checked: (None, None, None, 0), which the summary leaves out."""
     if not scene_json:
-        return False, False, False, 0
+        return None, None, None, 0
     scenes = scenes_from_json(scene_json)
     attributed = mentions(text, scenes, positions=False)
     placed = mentions(text, scenes, positions=True)

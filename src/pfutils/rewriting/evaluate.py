@@ -28,17 +28,17 @@ def held_out_pairs(model, tokenizer, pairs, template: str, decoding: Decoding, s
 
 def raw_vqa(model, tokenizer, samples, template: str, decoding: Decoding, seed: int) -> pd.DataFrame:
     """Rewrites of raw VQA answers, checked exactly: does the rewrite still give the gold answer, and does it
-    mention anything absent from the image?"""
+    mention anything absent from the image (None where no scene says what the image holds: real data)?"""
     rows = list(samples)
     items = [{**rewriting_input(r, seed), "images": r["images"]} for r in rows]
     rewrites = rewrite(model, tokenizer, items, template, decoding)
     out = []
     for r, item, text in zip(rows, items, rewrites):
-        bad = hallucinations(text, scenes_from_json(r["scene"]))
+        bad = hallucinations(text, scenes_from_json(r["scene"])) if r["scene"] else None
         out.append({"id": r["id"], "dataset": r["dataset"], "question": item["instruction"], "draft": item["draft"],
                     "rewrite": text, "answer": r["answer"],
                     "label": answer_label(text, r["answer"], r["answer_type"], tuple(r["choices"])),
-                    "hallucinated": "; ".join(m.text for m in bad)})
+                    "hallucinated": None if bad is None else "; ".join(m.text for m in bad)})
     frame = pd.DataFrame(out)
     frame["keeps_answer"] = frame.label == "entailment"
     return frame

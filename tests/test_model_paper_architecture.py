@@ -63,9 +63,8 @@ def test_trainable_sets_on_the_7b_shapes_are_table_4s(root, capsys):
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>", bos_token="<s>", eos_token="</s>")
     llama_7b = dict(vocab_size=32003, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
                     num_attention_heads=32, num_key_value_heads=32, max_position_embeddings=2048)  # OF-9B's 32003 rows
-    config = paper.model.model_copy(update={"vision": {"open_clip_cfg": open_clip.get_model_config("ViT-L-14-336")},
-                                            "lm": {"llama_config": llama_7b}})
-    config = FlamingoConfig.model_validate(config.model_dump())
+    config = FlamingoConfig.model_validate({**paper.model.model_dump(), "lm": {"llama_config": llama_7b},
+                                            "vision": {"open_clip_cfg": open_clip.get_model_config("ViT-L-14-336")}})
     with torch.device("meta"):
         model, _ = build_flamingo(config, tokenizer, device="meta", dtype=torch.bfloat16)
         add_lora(model, paper.model.lora)

@@ -18,9 +18,13 @@ from pfutils.profiles import profile_params, write_yaml_atomic
 pytestmark = pytest.mark.slow
 
 
-def _run(cmd: list[str], cwd: Path) -> str:
+def _completed(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def _run(cmd: list[str], cwd: Path) -> str:
+    done = _completed(cmd, cwd)
     assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     return done.stdout + done.stderr
 
@@ -117,9 +121,8 @@ def test_a_bad_value_fails_before_any_stage_deletes_its_outputs(clone):
     raw = yaml.safe_load(good)
     raw["base"]["clip"]["steps"] = "1200"
     params.write_text(yaml.safe_dump(raw))
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     try:
-        done = subprocess.run(["dvc", "repro"], cwd=clone, env=env, capture_output=True, text=True)
+        done = _completed(["dvc", "repro"], clone)
     finally:
         params.write_text(good)
     assert done.returncode != 0

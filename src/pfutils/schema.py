@@ -25,7 +25,10 @@ scene graph per image); it is "" for real data.
 | boxes        | labelled boxes, normalised (x1, y1, x2, y2) in [0, 1]                                |
 | scene        | toyworld scene graphs as JSON, one per image ("" for real data)                      |
 """
+import io
+
 import datasets
+import PIL.Image
 
 CATEGORIES = ("captioning", "classification", "change_captioning", "vqa_rationale", "vqa_short",
               "polite_multimodal", "polite_text", "heldout_vqa", "heldout_multi_image")
@@ -71,3 +74,14 @@ def dataset_from_rows(rows: list[dict], features: datasets.Features) -> datasets
     if not rows:
         return datasets.Dataset.from_dict({name: [] for name in features}, features=features)
     return datasets.Dataset.from_list(rows, features=features)
+
+
+def image_decode_error(image: str | bytes) -> str:
+    """Why an image (a file path, or its stored bytes) cannot be decoded, "" when it can. A truncated or corrupt
+    file opens fine, so only decoding every pixel finds it."""
+    try:
+        with PIL.Image.open(io.BytesIO(image) if isinstance(image, bytes) else image) as decoded:
+            decoded.load()
+    except Exception as error:  # PIL raises many types on corrupt data; the caller rejects the sample
+        return f"{type(error).__name__}: {error}"
+    return ""

@@ -1,15 +1,13 @@
 """Stage 01's dataset: distorted (draft, original) pairs made from the polite sources' splits."""
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 
 import datasets
-import PIL.Image
 
 from ..resume import Fingerprint, prepare_work_dir
-from ..schema import dataset_from_rows
+from ..schema import dataset_from_rows, image_decode_error
 from .config import DistortionParams
 from .distorter import Distorter
 from .mix import assign_strategies, distort_records, has_captions_and_boxes
@@ -31,12 +29,9 @@ FEATURES = datasets.Features({
 def unreadable_image_reason(images: list[dict]) -> str:
     """Why one of a sample's stored images cannot be decoded ("" when all can), decoding one at a time."""
     for image in images:
-        try:
-            source = io.BytesIO(image["bytes"]) if image["bytes"] is not None else image["path"]
-            with PIL.Image.open(source) as decoded:
-                decoded.load()
-        except Exception as error:  # PIL raises many types on corrupt data; the sample is rejected, never the run
-            return f"unreadable image: {type(error).__name__}: {error}"
+        error = image_decode_error(image["bytes"] if image["bytes"] is not None else image["path"])
+        if error:
+            return f"unreadable image: {error}"
     return ""
 
 

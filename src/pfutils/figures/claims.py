@@ -9,22 +9,23 @@ stage-2 ablation left out of `tuning.comparisons`) is listed as "not run".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 import pandas as pd
 
 from .config import ClaimsParams
+from .evidence import VERDICTS as INTERVAL_VERDICTS
 from .evidence import Direction, Effect, bootstrap_effect, verdict
 
-ACCURACY = {"held-in accuracy": ("vqa_held_in", "correct"), "held-out accuracy": ("vqa_held_out", "correct"),
+VERDICTS = (*INTERVAL_VERDICTS, "not run")
+# metric name -> (the evaluation tasks it averages over, the per-item column of data/eval/<model>.parquet)
+METRICS = {"held-in accuracy": ("vqa_held_in", "correct"), "held-out accuracy": ("vqa_held_out", "correct"),
             "VQA accuracy": (("vqa_held_in", "vqa_held_out"), "correct"),
             "reward": (("vqa_held_in", "vqa_held_out"), "reward"), "captioning Rouge-L": ("captioning", "rouge_l")}
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """One claim: `model` minus `baseline` on `metric` (a key of ACCURACY) moves in `direction`."""
+    """One claim: `model` minus `baseline` on `metric` (a key of METRICS) moves in `direction`."""
     claim: str
     source: str
     paper: str
@@ -88,7 +89,7 @@ def _mean_difference(model: np.ndarray, baseline: np.ndarray) -> float:
 def _paired_values(frames: dict[str, pd.DataFrame], model: str, baseline: str, metric: str
                    ) -> tuple[np.ndarray, np.ndarray]:
     """The two models' values of `metric` on the same items (joined on task and id)."""
-    tasks, column = ACCURACY[metric]
+    tasks, column = METRICS[metric]
     tasks = (tasks,) if isinstance(tasks, str) else tasks
     picked = [frames[name].loc[frames[name].task.isin(tasks), ["task", "id", column]] for name in (model, baseline)]
     joined = picked[0].merge(picked[1], on=["task", "id"], suffixes=("_model", "_baseline")).dropna()
@@ -169,18 +170,12 @@ def generation_results(items: pd.DataFrame, p: ClaimsParams, seed: int) -> list[
 def claim_results(frames: dict[str, pd.DataFrame], raw: pd.DataFrame, rewards: pd.DataFrame,
                   generations: pd.DataFrame, p: ClaimsParams, seed: int) -> list[ClaimResult]:
     """Every claim of the registry, in the paper's order (Figure 6, Figures 8-9, Table 1, Table 3)."""
-    steps: list[Callable[[], list[ClaimResult]]] = [
-        lambda: [pf1m_result(rewards, p, seed)],
-        lambda: [win_rate_result(frames, raw, p, seed)],
-        lambda: [comparison_result(c, frames, p, seed) for c in COMPARISONS],
-        lambda: generation_results(generations, p, seed),
-    ]
-    return [result for step in steps for result in step()]
+    return ([pf1m_result(rewards, p, seed), win_rate_result(frames, raw, p, seed)]
+            + [comparison_result(c, frames, p, seed) for c in COMPARISONS] + generation_results(generations, p, seed))
 
 
 def claims_markdown(rows: list[ClaimResult], p: ClaimsParams) -> str:
-    counts = ", ".join(f"{sum(r.verdict == v for r in rows)} {v}" for v in
-                       ("holds", "contradicted", "inconclusive", "not testable", "not run"))
+    counts = ", ".join(f"{sum(r.verdict == v for r in rows)} {v}" for v in VERDICTS)
     lines = ["# The paper's claims, measured in toyworld", "",
              f"Written by stage 08 from this run's per-item results (`data/eval/`, `reports/tables/04_rewards.csv`). "
              f"Each effect is the claimed model minus its baseline, with its {p.confidence:.0%} bootstrap interval "
@@ -189,7 +184,7 @@ def claims_markdown(rows: list[ClaimResult], p: ClaimsParams) -> str:
              f"when it excludes it in the other, and is inconclusive otherwise; \"maintains\" and \"no gain\" use "
              f"a margin of {p.margin}. One training seed: the intervals cover item sampling, not training "
              f"noise. {counts}.", "",
-             "| claim | paper | this run | effect [95% interval] | verdict |", "|---|---|---|---|---|"]
+             f"| claim | paper | this run | effect [{p.confidence:.0%} interval] | verdict |", "|---|---|---|---|---|"]
     for r in rows:
         effect = f"{r.effect.estimate:+.3f} [{r.effect.low:+.3f}, {r.effect.high:+.3f}]" if r.effect else ""
         lines.append(f"| {r.claim} | {r.paper} ({r.source}) | {r.measured} | {effect} | {r.verdict} |")

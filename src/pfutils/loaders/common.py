@@ -19,9 +19,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import PIL.Image
-
-from ..schema import sample
+from ..schema import image_decode_error, sample
 
 IMAGE_TOKEN = "<image>"
 TURN_CHOICES = ("first", "all")
@@ -130,14 +128,10 @@ def exchanges(turns: Any, keep: str, human: str = "human", assistant: str = "gpt
 
 @lru_cache(maxsize=200_000)
 def unreadable_image(path: str) -> str:
-    """Why the image file at `path` cannot be decoded ("" when it can). A truncated or corrupt file exists, so only
-    decoding finds it; each file is decoded once however many records use it (a GQA image serves dozens)."""
-    try:
-        with PIL.Image.open(path) as image:
-            image.load()
-    except Exception as error:  # PIL raises many types on corrupt data; the record is rejected, never the load
-        return f"unreadable image {path}: {type(error).__name__}: {error}"
-    return ""
+    """Why the image file at `path` cannot be decoded ("" when it can); each file is decoded once however many
+    records use it (a GQA image serves dozens)."""
+    error = image_decode_error(path)
+    return f"unreadable image {path}: {error}" if error else ""
 
 
 @dataclass

@@ -107,11 +107,11 @@ def _token_loss_sum(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
                            reduction="sum")
 
 
-def _save_checkpoint(work_dir: Path, model, optimizer, scheduler, progress: dict) -> None:
+def _save_checkpoint(work_dir: Path, fingerprint: str, model, optimizer, scheduler, progress: dict) -> None:
     tmp = work_dir.parent / f".{work_dir.name}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    mark_job(tmp, progress["fingerprint"])
+    mark_job(tmp, fingerprint)
     trainable = {n: p.detach().cpu().contiguous() for n, p in model.named_parameters() if p.requires_grad}
     save_file(trainable, str(tmp / "trainable.safetensors"))
     torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, tmp / "optimizer.pt")
@@ -154,7 +154,7 @@ def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], 
     total = batches_per_epoch * config.epochs
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(total, round(config.warmup_ratio * total)))
     fingerprint = run_fingerprint(model, config, loaded[0], seed)
-    progress = {"fingerprint": fingerprint, "step": 0, "curve": []}
+    progress = {"step": 0, "curve": []}
     if same_job(work_dir, fingerprint, remove_other=accelerator.is_main_process):
         progress = _load_checkpoint(work_dir, model, optimizer, scheduler)
         accelerator.print(f"{name}: resumed at step {progress['step']} of {total}")
@@ -210,7 +210,7 @@ def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], 
         done = step + 1 == total
         if accelerator.is_main_process and not done and ((step + 1) % config.save_every == 0
                                                          or (stop_after and step + 1 == stop_after)):
-            _save_checkpoint(work_dir, model, optimizer, scheduler, progress)
+            _save_checkpoint(work_dir, fingerprint, model, optimizer, scheduler, progress)
         accelerator.wait_for_everyone()
         if stop_after and step + 1 == stop_after and not done:
             break

@@ -91,19 +91,20 @@ def random_images(batch: int, slots: int, seed: int = 1, size: int = 32) -> torc
     return torch.randn(batch, slots, 3, size, size, generator=generator)
 
 
-def save_open_clip_dir(directory, seed: int = 0):
-    """A tiny CLIP in open_clip's `local-dir:` format (open_clip_config.json + open_clip_model.safetensors), the
-    format the tiny profile's trained CLIP is read from. Returns the CLIP."""
+def save_open_clip_dir(directory, seed: int = 0, clip_config: dict = TINY_CLIP):
+    """A tiny CLIP (default: TINY_CLIP) in open_clip's `local-dir:` format (open_clip_config.json +
+    open_clip_model.safetensors), the format the tiny profile's trained CLIP is read from. Returns the CLIP."""
     import json
 
     import open_clip
     from safetensors.torch import save_file
 
     torch.manual_seed(seed)
-    clip = open_clip.CLIP(**TINY_CLIP)
+    clip = open_clip.CLIP(**clip_config)
     preprocess = {"mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25], "interpolation": "bicubic"}
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "open_clip_config.json").write_text(json.dumps({"model_cfg": TINY_CLIP, "preprocess_cfg": preprocess}))
+    config = {"model_cfg": clip_config, "preprocess_cfg": preprocess}
+    (directory / "open_clip_config.json").write_text(json.dumps(config))
     save_file({k: v.contiguous() for k, v in clip.state_dict().items()}, directory / "open_clip_model.safetensors")
     return clip
 
@@ -139,3 +140,30 @@ def openflamingo_v1_state_dict(source):
     state["vision_encoder.token_embedding.weight"] = torch.zeros(64, 32)
     state["lang_encoder.model.layers.0.decoder_layer.self_attn.rotary_emb.inv_freq"] = torch.ones(4)
     return state
+
+
+SENTENCEPIECE_TEXT = [
+    "A chat between a curious human and an artificial intelligence assistant. The assistant gives helpful, "
+    "detailed, and polite answers to the user's questions.",
+    "### Human: What is in the image? Describe it in detail.",
+    "### Assistant: There is a red cube to the left of a small blue sphere on the wooden table.",
+    "### Human: Compare the two pictures. How many objects are there?",
+    "### Assistant: The first picture shows three objects; the second one shows only two of them.",
+    "(Drafted Response) a cube. (Revised Response) The image shows a large green cube.",
+]
+
+
+def sentencepiece_llama_tokenizer(directory):
+    """LLaMA's tokenizer type at tiny size: a SentencePiece BPE model (byte fallback, `<unk>` `<s>` `</s>` at ids
+    0-2, a dummy prefix `▁`, as LLaMA's) trained here on a few chat lines, saved as `tokenizer.model` in
+    `directory` and loaded through transformers' own conversion, as a LLaMA checkpoint directory is."""
+    import sentencepiece
+    from transformers import AutoTokenizer
+
+    directory.mkdir(parents=True, exist_ok=True)
+    sentencepiece.SentencePieceTrainer.train(
+        sentence_iterator=iter(SENTENCEPIECE_TEXT * 20), model_prefix=str(directory / "tokenizer"),
+        vocab_size=420, model_type="bpe", byte_fallback=True, unk_id=0, bos_id=1, eos_id=2, pad_id=-1,
+        add_dummy_prefix=True, split_digits=True, normalization_rule_name="identity",
+        remove_extra_whitespaces=False, hard_vocab_limit=False, minloglevel=2)
+    return AutoTokenizer.from_pretrained(directory)

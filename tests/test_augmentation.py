@@ -6,6 +6,7 @@ from PIL import Image
 
 from pfutils.augmentation.packing import Turn, epoch_examples, packed_example, tokenized_turns
 from pfutils.augmentation.stats import batch_composition, training_throughput
+from pfutils.model.behaviour import BEHAVIOURS
 from pfutils.model.images import image_transform
 from pfutils.pretrain.tokenizer import train_tokenizer
 from pfutils.prompts import chat_prompt
@@ -42,7 +43,7 @@ def _spans(labels):
 def test_packed_sequences_keep_every_turn_whole():
     tok = tiny_tokenizer()
     turns = _turns()
-    tokenized = tokenized_turns(tok, turns)
+    tokenized = tokenized_turns(tok, turns, BEHAVIOURS["latest_preceding"])
     for first in range(len(turns)):
         ex = packed_example(tokenized, first, context_length=160, max_images=3, rng=random.Random(first))
         ids, labels = ex["input_ids"], ex["labels"]
@@ -62,7 +63,7 @@ def test_packed_sequences_keep_every_turn_whole():
 
 def test_augmentation_fills_the_context_and_changes_with_the_epoch():
     tok = tiny_tokenizer()
-    tokenized = tokenized_turns(tok, _turns())
+    tokenized = tokenized_turns(tok, _turns(), BEHAVIOURS["latest_preceding"])
     plain = epoch_examples(tokenized, 160, 3, seed=1, epoch=0, augment=False)
     packed = epoch_examples(tokenized, 160, 3, seed=1, epoch=0, augment=True)
     assert len(plain) == len(packed)

@@ -1,8 +1,4 @@
-"""Stage 07: per-sample scores on hand-made cases, and the decoding options."""
-import pytest
-from pydantic import ValidationError
-
-from pfutils.decoding import Decoding
+"""Stage 07: per-sample scores on hand-made cases (the decoding options: tests/test_decoding.py)."""
 from pfutils.evaluation.scores import hallucination, object_recall, vqa_correct
 from pfutils.scoring.nli import nli_backend
 from pfutils.toyworld.scene import Obj, Scene, scenes_to_json
@@ -24,25 +20,6 @@ def test_vqa_accuracy_with_the_exact_judge():
             {"instruction": "How many squares?", "answer": "1", "answer_type": "number", "choices": []}]
     answers = ["The circle is red.", "There are two squares."]
     assert vqa_correct(rows, answers, nli_backend("exact")) == [True, False]
-
-
-def test_decoding_options_reach_generate_only_when_they_apply():
-    greedy = Decoding(max_new_tokens=8, num_beams=1, do_sample=False, temperature=1.0, top_k=0, top_p=1.0,
-                      no_repeat_ngram_size=0, length_penalty=1.0, batch_size=4, cache="dynamic", compile=False)
-    assert greedy.generate_kwargs() == {"max_new_tokens": 8, "num_beams": 1, "do_sample": False,
-                                        "no_repeat_ngram_size": 0}
-    sampled = greedy.model_copy(update={"do_sample": True, "top_p": 0.9, "num_beams": 3})
-    kwargs = sampled.generate_kwargs()
-    assert kwargs["top_p"] == 0.9 and kwargs["length_penalty"] == 1.0
-    compiled = Decoding.model_validate({**greedy.model_dump(), "cache": "static", "compile": True}).generate_kwargs()
-    assert compiled["cache_implementation"] == "static"
-    assert compiled["compile_config"].fullgraph and compiled["compile_config"].dynamic is False
-
-
-def test_compiled_decoding_without_a_static_cache_fails_naming_the_keys():
-    with pytest.raises(ValidationError, match="compile: true needs cache: static"):
-        Decoding(max_new_tokens=8, num_beams=1, do_sample=False, temperature=1.0, top_k=0, top_p=1.0,
-                 no_repeat_ngram_size=0, length_penalty=1.0, batch_size=4, cache="dynamic", compile=True)
 
 
 def test_without_a_scene_the_truth_metrics_are_not_available_not_zero():

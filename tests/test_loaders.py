@@ -558,8 +558,6 @@ def test_source_config_loads_the_source(tmp_path):
      "Extra inputs"),
     ({"loader": "sharegpt", "files": {"data": "d.json"}, "split": "test", "holdout": {"val": 5}}, "holdout",
      "only a train source"),
-    ({"loader": "sharegpt", "files": {"data": "d.json"}, "split": "train", "limit": 10,
-      "holdout": {"val": 8, "test": 5}}, "holdout", "val + test (13) is more than the limit (10)"),
 ])
 def test_source_config_rejects_a_bad_key_by_name(fields, key, message):
     with pytest.raises(ValidationError) as error:
@@ -607,6 +605,24 @@ def test_holdout_splits_one_file_disjointly_completely_and_deterministically(tmp
     splits, _ = build_real_source(REPLACES[name], [config])
     assert {split: d.num_rows for split, d in splits.items()} == {"train": len(every) - 13, "val": 8, "test": 5}
     assert splits["val"]["instruction"] == [r["instruction"] for r in by_split["val"]]
+
+
+def test_a_limit_caps_the_train_rows_and_the_held_out_rows_come_on_top(tmp_path):
+    """The paper profile caps each raw dataset's train split at its Table 6 count while holding rows out of it
+    for val: `limit` rows stay in train, the held-out ones are read besides them, and holding out more rows than
+    the limit is no error."""
+    fixture = _grown("ultrachat", tmp_path, 40)
+    every, _ = SourceConfig(loader="ultrachat", split="train", **fixture).load()
+    everything = [_but_split(r) for r in every]
+    for limit, val, test in ((20, 8, 5), (3, 8, 5)):
+        config = SourceConfig(loader="ultrachat", split="train", limit=limit, holdout={"val": val, "test": test},
+                              **fixture)
+        rows, _ = config.load()
+        kept = [_but_split(r) for r in rows]
+        assert len(kept) == limit + val + test and all(row in everything for row in kept)
+        assert kept != everything[:len(kept)], "a limit samples the whole file, not its head"
+        assert [sum(r["split"] == split for r in rows) for split in ("train", "val", "test")] == [limit, val, test]
+        assert config.load()[0] == rows
 
 
 def test_hold_out_ranks_rows_by_sha256_of_their_id(tmp_path):
@@ -662,6 +678,17 @@ def test_paper_profile_stage_00_names_every_download_before_loading(root, monkey
     lines = str(error.value).splitlines()[1:]
     assert len(lines) == len(missing_downloads(real)) >= sum(len(configs) for configs in real.values())
     assert {line.split(".")[2].split("[")[0] for line in lines} == set(real)  # every slot is named
+
+
+def test_paper_profile_caps_each_raw_datasets_train_split_at_its_table_6_count(root):
+    from pfutils.params import validate
+    from pfutils.profiles import profile_params
+
+    table_6 = {"coco_like": 59670, "img2p_like": 7954, "elevater_like": 21772, "spotdiff_like": 6787,
+               "aokvqa_like": 14868, "vqav2_like": 210743, "gqa_like": 223244}
+    real = validate(profile_params("paper", root / "params.yaml", root / "profiles")).sources.real
+    assert {slot: [c.limit for c in real[slot] if c.split == "train"] for slot in table_6} == {
+        slot: [count] for slot, count in table_6.items()}
 
 
 def test_stage_00_watches_the_papers_annotation_files_but_not_their_images(root):

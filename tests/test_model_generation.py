@@ -23,7 +23,7 @@ IMAGE_MASK = torch.tensor(
 
 def greedy_steps(model, tokenizer, images, use_cache=True):
     """(sequences, logits of every step (steps, rows, vocab)) of greedy decoding of PROMPTS."""
-    batch = left_padded_prompts(tokenizer, PROMPTS, "cpu")
+    batch = left_padded_prompts(tokenizer, PROMPTS, "cpu", bos=False)
     output = model.generate(
         batch["input_ids"],
         batch["attention_mask"],
@@ -133,7 +133,7 @@ def test_bf16_model_runs_forward_and_generation():
     model, tokenizer = tiny_flamingo()
     model.to(torch.bfloat16)
     images = random_images(len(PROMPTS), 3)
-    batch = left_padded_prompts(tokenizer, PROMPTS, "cpu")
+    batch = left_padded_prompts(tokenizer, PROMPTS, "cpu", bos=False)
     output = model(batch["input_ids"], batch["attention_mask"], images, IMAGE_MASK, labels=batch["input_ids"])
     assert output.logits.dtype == torch.bfloat16 and torch.isfinite(output.loss)
     outputs = generate_tokens(model, tokenizer, PROMPTS, images, IMAGE_MASK, max_new_tokens=4, num_beams=2)

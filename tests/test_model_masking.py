@@ -149,3 +149,23 @@ def test_activation_checkpointing_gives_the_same_gradients():
         return model.perceiver.latents.grad
 
     torch.testing.assert_close(perceiver_gradient(True), perceiver_gradient(False))
+
+
+@pytest.mark.parametrize("masking, expected", [
+    ("latest_preceding", [0, 1, 1, 1, 2, 2]),
+    # OpenFlamingo v1, attend_previous=False: an <image> reads its own image, text the next one, none after the last
+    ("next_image", [1, 1, 2, 2, 2, 0]),
+])
+def test_which_image_each_token_reads(masking, expected):
+    from pfutils.model.media import image_numbers
+    ids = torch.tensor([[5, 9, 5, 5, 9, 5]])
+    assert image_numbers(ids, 9, masking).tolist() == [expected]
+
+
+def test_tokens_generated_under_next_image_masking_read_no_image():
+    from pfutils.model.media import generated_tokens_mask, media_attention_mask
+    ids = torch.tensor([[5, 9, 5, 9, 5], [9, 5, 5, 5, 5]])
+    prompt = media_attention_mask(ids, 9, "next_image", torch.tensor([2, 1]), 2, only_attend_immediate_media=True)
+    assert prompt[:, -1].sum() == 0 and not generated_tokens_mask(prompt, "next_image").any()
+    latest = media_attention_mask(ids, 9, "latest_preceding", torch.tensor([2, 1]), 2, True)
+    assert torch.equal(generated_tokens_mask(latest, "latest_preceding")[:, 0], latest[:, -1])

@@ -74,6 +74,19 @@ def test_real_sources_are_checked_against_their_slot(tiny):
     _fails(bad, "sources.real.vqav2_like.0", "files")
 
 
+def test_an_input_size_the_patches_do_not_tile_fails_before_any_stage(root):
+    """ViT-L-14-336's 14-px patches tile 224 px (the paper's ablation), not 230: the params check says so, naming
+    the key, instead of stage 06 failing after hours of training."""
+    paper = profile_params("paper", root / "params.yaml", root / "profiles")
+    assert validate(paper).tuning.low_resolution_px == 224
+    bad = copy.deepcopy(paper)
+    bad["tuning"]["low_resolution_px"] = 230
+    _fails(bad, "tuning.low_resolution_px (230) must be a multiple of the patch size of model.vision's tower (14)")
+    bad = copy.deepcopy(paper)
+    bad["model"]["vision"]["image_size"] = 230
+    _fails(bad, "model.vision: Value error, image_size: 230 is not a multiple of the tower's patch size 14")
+
+
 def test_deep_merge_only_overrides_given_keys():
     merged = deep_merge({"a": {"b": 1, "c": 2}, "d": 3}, {"a": {"b": 5}})
     assert merged == {"a": {"b": 5, "c": 2}, "d": 3}
@@ -198,3 +211,16 @@ def test_check_command_exits_naming_the_key_and_writes_its_stamp_only_when_valid
     path.write_text((root / "params.yaml").read_text().replace("processes: 1", "processes: 2", 1))
     main([str(path), "--stamp", str(stamp)])
     assert stamp.read_bytes() == written, "the stamp is the same for every valid file: it reruns nothing"
+
+
+def test_the_paper_profile_computes_as_the_released_code(root):
+    """The paper profile starts from OpenFlamingo-9B: OpenFlamingo v1's masking, vision tokens, BOS and the
+    authors' prompt layout; its LoRA stages train Table 4's LoRA + input embeddings."""
+    from pfutils.model.behaviour import behaviour
+    params = validate(profile_params("paper", root / "params.yaml", root / "profiles"), "paper")
+    released = behaviour(params.model.behaviour)
+    assert (released.masking, released.vision_tokens, released.bos, released.media_layout) == (
+        "next_image", "before_ln_post", True, "after_instruction")
+    assert params.rewriter.train.trainable == params.tuning.stage1.train.trainable == "lora+input_embeddings"
+    assert params.tuning.stage3.train.trainable == "lora+input_embeddings"
+    assert load_params(root / "params.yaml").model.behaviour == "latest_preceding"  # toyworld keeps its own

@@ -150,6 +150,24 @@ def test_the_process_count_can_change_between_runs_with_no_manual_step(job):
 
 
 @pytest.mark.slow
+def test_a_sampling_preset_draws_the_same_after_a_resume(job):
+    """The authors' preset samples: each chunk seeds torch from (seed, rank, chunk), so a run killed mid-way and
+    resumed in a fresh process writes what an uninterrupted run writes."""
+    params = yaml.safe_load((job / "params.yaml").read_text())
+    params["rewriting"]["decoding"]["preset"] = "authors"
+    (job / "params_sampled.yaml").write_text(yaml.safe_dump(params))
+
+    def command(out: str) -> list[str]:
+        return [sys.executable, "-m", "pfutils.rewriting.run", "--params", str(job / "params_sampled.yaml"),
+                "--model", str(job / "models" / "rewriter"), "--out", out]
+
+    subprocess.run(command("sampled"), check=True, env=_env(), cwd=ROOT)
+    _kill_mid_run(job, "sampled_resumed", command=command("sampled_resumed"))
+    subprocess.run(command("sampled_resumed"), check=True, env=_env(), cwd=ROOT)
+    assert _outputs(job, "sampled_resumed") == _outputs(job, "sampled")
+
+
+@pytest.mark.slow
 def test_a_changed_raw_row_is_rewritten_again(job):
     """A run killed mid-way, then one raw answer changed under the same id: the next run must not reuse the
     chunk that holds the old answer's rewrite."""

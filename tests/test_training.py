@@ -8,7 +8,12 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from model_fixtures import one_torch_thread, tiny_tokenizer  # noqa: F401
+from model_fixtures import one_torch_thread, sentencepiece_llama_tokenizer, tiny_flamingo, tiny_tokenizer  # noqa: F401
+from pfutils.augmentation.packing import Turn, turn_tokens
+from pfutils.model.behaviour import BEHAVIOURS
+from pfutils.model.generation import left_padded_prompts
+from pfutils.model.openflamingo import openflamingo_tokenizer
+from pfutils.prompts import chat_prompt
 from pfutils.training.examples import IGNORE, Segment, supervised_example, tokenize_segments
 from pfutils.training.trainer import global_batches, rank_micro_batches
 
@@ -17,12 +22,52 @@ HERE = Path(__file__).parent
 
 def test_loss_mask_covers_exactly_each_response_and_its_eos():
     tok = tiny_tokenizer()
-    segments = [Segment("w1 w2 w3", False), Segment("w4 w5", True), Segment("w6", False), Segment("w7", True)]
-    ids, labels = tokenize_segments(tok, segments)
+    segments = [Segment("w1 w2 w3", False), Segment(" w4 w5", True), Segment(" w6", False), Segment(" w7", True)]
+    ids, labels = tokenize_segments(tok, segments, bos=False)
     eos = tok.eos_token_id
     assert tok.convert_ids_to_tokens(ids) == ["w1", "w2", "w3", "w4", "w5", "</s>", "w6", "w7", "</s>"]
     assert labels == [IGNORE] * 3 + ids[3:6] + [IGNORE] + [ids[7], eos]
-    assert supervised_example(tok, segments, [], max_length=8) is None, "over-long examples are rejected, not cut"
+    assert supervised_example(tok, segments, [], max_length=8, bos=False) is None, "over-long examples are rejected, not cut"
+
+
+@pytest.fixture(scope="module")
+def sentencepiece(tmp_path_factory):
+    """A SentencePiece LLaMA-type tokenizer extended as OpenFlamingo extends LLaMA's."""
+    directory = tmp_path_factory.mktemp("sentencepiece")
+    sentencepiece_llama_tokenizer(directory)
+    return openflamingo_tokenizer(str(directory))
+
+
+def test_sentencepiece_sequences_are_the_whole_text_tokenised_with_bos(sentencepiece):
+    """LLaMA's tokenizer type: a training sequence is BOS + the whole text tokenised at once (not piece by piece,
+    which puts a spurious `▁` at each piece boundary), the loss on exactly the response and its EOS; the prompt
+    a model is asked at inference is the same tokens up to the response."""
+    tok = sentencepiece
+    behaviour = BEHAVIOURS["openflamingo_v1"]
+    prompt = chat_prompt("What is in the image?", n_images=1, layout=behaviour.media_layout)
+    response = "There is a red cube."
+    ids, labels = tokenize_segments(tok, [Segment(prompt, False), Segment(" " + response, True)], bos=True)
+    whole = tok(prompt + " " + response + tok.eos_token, add_special_tokens=False)["input_ids"]
+    assert ids == [tok.bos_token_id, *whole]
+    trained = [t for t, label in zip(ids, labels) if label != IGNORE]
+    assert trained == ids[len(ids) - len(trained):] and tok.decode(trained) == response + tok.eos_token
+    assert tok.convert_ids_to_tokens(trained[0]) == "▁The"  # "There" is "▁The" "re" in this small vocabulary
+    apart = tok(prompt, add_special_tokens=False)["input_ids"] + tok(" " + response, add_special_tokens=False)["input_ids"]
+    assert apart != whole[:-1], "SentencePiece tokenises pieces differently: the whole text is what must be used"
+    asked = left_padded_prompts(tok, [prompt], "cpu", bos=True)["input_ids"][0].tolist()
+    assert ids[:len(asked)] == asked and labels[len(asked) - 1] == IGNORE != labels[len(asked)]
+
+
+def test_sentencepiece_packed_turns_are_the_whole_sequence_tokenised(sentencepiece):
+    """A later turn of a packed sequence is tokenised as it reads after the previous turn's EOS."""
+    tok = sentencepiece
+    behaviour = BEHAVIOURS["openflamingo_v1"]
+    turns = [Turn("What is in the image?", "A red cube.", (None,)), Turn("How many?", "Three objects.", ())]
+    first, later = turn_tokens(tok, turns[0], True, behaviour), turn_tokens(tok, turns[1], False, behaviour)
+    text = (chat_prompt(turns[0].instruction, turns[0].response, 1, layout=behaviour.media_layout) + tok.eos_token
+            + "\n" + chat_prompt(turns[1].instruction, turns[1].response, system=False) + tok.eos_token)
+    assert first[0] + later[0] == [tok.bos_token_id, *tok(text, add_special_tokens=False)["input_ids"]]
+    assert tok.decode([t for t, label in zip(later[0], later[1]) if label != IGNORE]) == "Three objects." + tok.eos_token
 
 
 def test_global_batches_are_dealt_to_processes_without_loss_or_overlap():
@@ -182,3 +227,30 @@ def test_sharded_runs_refuse_text_only_passes_that_train_nothing():
     check_every_pass_trains([[text_only]], "perceiver_xattn+lora")
     with pytest.raises(ValueError, match="1 text-only micro-batch"):
         check_every_pass_trains([[with_image], [text_only, text_only]], "perceiver_xattn")
+
+
+def test_a_bf16_model_trains_fp32_master_weights(tmp_path):
+    """Under bf16 the trained weights and AdamW's state are fp32: a first AdamW step of lr 1e-6 moves each weight
+    by about 1e-6, far below bf16's resolution (2^-8 relative) for weights near 1, and the update is kept; the
+    model ends in bf16 as it started."""
+    sys.path.insert(0, str(HERE))
+    from training_run import CONFIG, examples
+
+    from pfutils.model.images import image_transform
+    from pfutils.training.trainer import train
+
+    model, tokenizer = tiny_flamingo()
+    model.to(torch.bfloat16)
+    start = {n: p.detach().float().clone() for n, p in model.named_parameters() if n.startswith("perceiver.")}
+    config = CONFIG.model_copy(update={"lr": 1e-6, "warmup_ratio": 0.0, "weight_decay": 0.0})
+    train(model, tokenizer, examples(tokenizer, images_everywhere=True), config, tmp_path / "work", seed=7,
+          transform=image_transform(model.vision_encoder), stop_after=1)
+    saved = load_file(str(tmp_path / "work" / "trainable.safetensors"))
+    latents = saved["perceiver.latents"]
+    assert latents.dtype == torch.float32
+    moved = (latents - start["perceiver.latents"]).abs()
+    assert 0.5e-6 < moved.max() < 1.2e-6 and (moved > 0).float().mean() > 0.9
+    assert (latents.bfloat16().float() == start["perceiver.latents"]).all(), "the update is below bf16's resolution"
+    state = torch.load(tmp_path / "work" / "optimizer.pt", weights_only=True)["optimizer"]["state"]
+    assert all(s["exp_avg"].dtype == torch.float32 for s in state.values())
+    assert all(p.dtype == torch.bfloat16 for p in model.parameters())

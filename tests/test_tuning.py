@@ -76,3 +76,17 @@ def test_a_stage_that_trains_no_lora_runs_with_the_adapter_folded_in_and_gets_it
     assert all(torch.allclose(p, weights[n], atol=1e-6) for n, p in model.named_parameters())
     with frozen_lora_folded(model, "perceiver_xattn+lora"):  # a stage that trains the adapter keeps it apart
         assert not any(layer.merged for layer in model.modules() if hasattr(layer, "merged"))
+
+
+def test_the_low_resolution_ablation_builds_the_tower_at_the_smaller_input():
+    """Figure 9's "224 Resolution": the stage-1 model's tower is resized (not its images shrunk), and its config
+    records the size, so the saved ablation is reloaded at it (tests/test_model_resolution.py)."""
+    from pfutils.tuning.run import low_resolution
+
+    assert RECIPES["low_resolution"].low_resolution and PARAMS.tuning.low_resolution_px == 40
+    model, _ = tiny_flamingo()  # 32 px, 8 px patches
+    low_resolution(model, 16)
+    assert model.image_size == (16, 16) and model.config.vision.image_size == 16
+    assert model.vision_encoder.grid_size == (2, 2)
+    with pytest.raises(ValueError, match="tuning.low_resolution_px: image_size 12 is not a multiple"):
+        low_resolution(model, 12)

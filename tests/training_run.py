@@ -32,7 +32,8 @@ def examples(tokenizer, images_everywhere: bool = False) -> list[dict]:
         prompt = "<image>" * n_images + " ".join(f"w{(i + k) % 50}" for k in range(4))
         response = " ".join(f"w{(2 * i + k) % 50}" for k in range(3))
         pictures = [_to_pil(images[i, k]) for k in range(n_images)]
-        rows.append(supervised_example(tokenizer, [Segment(prompt, False), Segment(response, True)], pictures, 64))
+        segments = [Segment(prompt, False), Segment(" " + response, True)]
+        rows.append(supervised_example(tokenizer, segments, pictures, 64, bos=False))
     return rows
 
 

@@ -223,6 +223,16 @@ class Params(Section):
         return self
 
     @model_validator(mode="after")
+    def _low_resolution_on_patches(self):
+        """The low_resolution ablation resizes model.vision's tower: a size its patches do not tile would fail only
+        when stage 06 reaches that model, after hours of training the others."""
+        patch = self.model.vision.declared_patch_size()
+        if patch and self.tuning.low_resolution_px % patch:
+            raise ValueError(f"tuning.low_resolution_px ({self.tuning.low_resolution_px}) must be a multiple of the "
+                             f"patch size of model.vision's tower ({patch})")
+        return self
+
+    @model_validator(mode="after")
     def _dataset_lists_name_built_splits(self):
         problems = [f"{key}: {problem}" for key, (names, splits) in self.dataset_lists().items()
                     for name in names for problem in self.sources.missing_split(name, splits)]

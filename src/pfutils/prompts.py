@@ -4,11 +4,13 @@ Clever Flamingo (chat): `{system}\n### Human: {instruction}\n### Assistant: {res
 multi-turn sample carry no system message. Polite Flamingo (rewriter, Figure 3) adds the draft and asks for the
 revision; the template is a parameter because the authors' released code spells it differently from the paper
 (`### Assistent: (Drafted Response): ...`), and released checkpoints were trained with one of the two.
-Images are marked with `<image>` at the start of the human turn that shows them, one per image.
+Images are marked in the human turn that shows them, one mark per image, in one of two layouts
+(`MEDIA_LAYOUTS`, chosen by the model's behaviour, `pfutils.model.behaviour`): `before_instruction` puts `<image>`
+before the instruction (a model that lets text attend to the latest preceding image sees it while reading the
+instruction); `after_instruction` is the original authors' layout, `{instruction}<image><|endofchunk|>` (the
+OpenFlamingo v1 masking lets text attend to the *next* image, so the instruction reads the image after it).
 
-Prompts end right after "### Assistant:" (or "(Revised Response)"); the response follows after one space. So
-prompt and response tokenize the same apart as together (byte-level BPE attaches a space to the word after
-it), which is what per-turn tokenization of the loss mask relies on.
+Prompts end right after "### Assistant:" (or "(Revised Response)"); the response follows after one space.
 """
 from __future__ import annotations
 
@@ -25,19 +27,33 @@ REWRITER_TEMPLATES = {
 }
 
 
-def human_turn(instruction: str, n_images: int = 0) -> str:
-    return f"### Human: {IMAGE_TOKEN * n_images}{instruction}\n### Assistant:"
+MEDIA_LAYOUTS = ("before_instruction", "after_instruction")
 
 
-def chat_prompt(instruction: str, response: str = "", n_images: int = 0, system: bool = True) -> str:
+def with_images(instruction: str, n_images: int, layout: str = "before_instruction") -> str:
+    """The instruction with its images marked in `layout` (see the module docstring)."""
+    if layout == "before_instruction":
+        return IMAGE_TOKEN * n_images + instruction
+    if layout == "after_instruction":
+        return instruction + (IMAGE_TOKEN + END_OF_CHUNK) * n_images
+    raise ValueError(f"unknown media layout {layout!r}; known: {MEDIA_LAYOUTS}")
+
+
+def human_turn(instruction: str, n_images: int = 0, layout: str = "before_instruction") -> str:
+    return f"### Human: {with_images(instruction, n_images, layout)}\n### Assistant:"
+
+
+def chat_prompt(instruction: str, response: str = "", n_images: int = 0, system: bool = True,
+                layout: str = "before_instruction") -> str:
     """One chat turn; with `response=""` it is the prompt a model continues (ending in "### Assistant:")."""
     head = f"{SYSTEM_MESSAGE}\n" if system else ""
-    return head + human_turn(instruction, n_images) + (f" {response}" if response else "")
+    return head + human_turn(instruction, n_images, layout) + (f" {response}" if response else "")
 
 
-def rewriter_prompt(instruction: str, draft: str, n_images: int = 0, template: str = "paper") -> str:
+def rewriter_prompt(instruction: str, draft: str, n_images: int = 0, template: str = "paper",
+                    layout: str = "before_instruction") -> str:
     """The Polite Flamingo prompt a model continues with " " + the revised response."""
     if template not in REWRITER_TEMPLATES:
         raise ValueError(f"unknown rewriter template {template!r}; known: {sorted(REWRITER_TEMPLATES)}")
-    return REWRITER_TEMPLATES[template].format(system=SYSTEM_MESSAGE, instruction=IMAGE_TOKEN * n_images + instruction,
-                                               draft=draft)
+    return REWRITER_TEMPLATES[template].format(system=SYSTEM_MESSAGE,
+                                               instruction=with_images(instruction, n_images, layout), draft=draft)

@@ -1,8 +1,9 @@
 """Multi-turn augmentation (Section 4.4): a training sequence is a sample followed by randomly drawn samples as
 later turns, until the context is full, instead of padding.
 
-Each turn is tokenised on its own: the first carries the system message, later ones do not; each response ends
-with EOS and carries the loss; a turn's images travel with it, at most `max_images` per sequence. A turn that
+Each turn is tokenised on its own, as it reads inside the sequence (`training.examples.tokenize_segments`: a
+later turn follows the previous turn's EOS): the first carries the system message (and BOS where the model's
+behaviour has one), later ones do not; each response ends with EOS and carries the loss; a turn's images travel with it, at most `max_images` per sequence. A turn that
 would overflow the context or the image budget is not cut: another is drawn, and after `max_draws` misses the
 sequence ends there.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from ..model.behaviour import Behaviour
 from ..prompts import chat_prompt
 from ..training.examples import Segment, tokenize_segments
 
@@ -22,12 +24,13 @@ class Turn:
     images: tuple  # PIL images shown in this turn
 
 
-def turn_tokens(tokenizer, turn: Turn, first: bool) -> tuple[list[int], list[int]]:
+def turn_tokens(tokenizer, turn: Turn, first: bool, behaviour: Behaviour) -> tuple[list[int], list[int]]:
     """Token ids and labels of one turn; the loss covers " " + response + EOS."""
-    prompt = chat_prompt(turn.instruction, n_images=len(turn.images), system=first)
+    prompt = chat_prompt(turn.instruction, n_images=len(turn.images), system=first, layout=behaviour.media_layout)
     if not first:
         prompt = "\n" + prompt
-    return tokenize_segments(tokenizer, [Segment(prompt, False), Segment(" " + turn.response, True)])
+    segments = [Segment(prompt, False), Segment(" " + turn.response, True)]
+    return tokenize_segments(tokenizer, segments, bos=behaviour.bos, continues=not first)
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,9 @@ class TokenizedTurn:
     images: tuple
 
 
-def tokenized_turns(tokenizer, turns: list[Turn]) -> list[TokenizedTurn]:
-    return [TokenizedTurn(turn_tokens(tokenizer, t, True), turn_tokens(tokenizer, t, False), t.images) for t in turns]
+def tokenized_turns(tokenizer, turns: list[Turn], behaviour: Behaviour) -> list[TokenizedTurn]:
+    return [TokenizedTurn(turn_tokens(tokenizer, t, True, behaviour), turn_tokens(tokenizer, t, False, behaviour),
+                          t.images) for t in turns]
 
 
 def single_example(turn: TokenizedTurn, context_length: int, max_images: int) -> dict | None:

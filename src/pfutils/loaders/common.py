@@ -170,9 +170,14 @@ class Collector:
                 ) -> tuple[list[dict], list[dict]]:
         """Map (id, record) pairs with `rows_of` (record -> (image paths, fields) per row) until `limit` rows.
 
-        A record that breaks the released format (a field missing or of the wrong type) is rejected with the
-        reason, not raised: released files are large and a few records in them are always off.
+        Under a `limit` the records are taken in the order of the sha256 of their source id, so the rows kept are
+        spread over the whole file rather than its head (released files are often sorted by class, image or
+        question type: the head of ELEVATER's list is a few classes), and the same file always gives the same
+        rows. A record that breaks the released format (a field missing or of the wrong type) is rejected with
+        the reason, not raised: released files are large and a few records in them are always off.
         """
+        if self.limit is not None:
+            records = sorted(records, key=lambda pair: hashlib.sha256(str(pair[0]).encode()).digest())
         for source_id, record in records:
             if self.full:
                 break
@@ -202,9 +207,10 @@ def hold_out(rows: list[dict], val: int, test: int) -> list[dict]:
     the val split of the slot it fills (the reward model's preference pairs) and its test split (held-out distorted
     pairs). The rows are ranked by the sha256 of their id, which no process salts (unlike `hash`): the first `val`
     go to val, the next `test` to test, the rest stay. So the same file and config always give the same disjoint
-    partition, and the held-out rows are spread over the whole file, not its first or last records. `limit` caps
-    the rows before this, so it changes which rows are candidates. Each split keeps the file's order and is
-    numbered anew, so ids stay "{dataset}/{split}/{index}".
+    partition, and the held-out rows are spread over the whole file, not its first or last records. A config's
+    `limit` caps the rows read before this (`limit` + val + test of them, so `limit` rows stay in train), so it
+    changes which rows are candidates. Each split keeps the file's order and is numbered anew, so ids stay
+    "{dataset}/{split}/{index}".
     """
     if val + test > len(rows):
         raise ValueError(f"holdout: val {val} + test {test} rows asked, but the source gave only {len(rows)}")

@@ -10,7 +10,8 @@ For example (VQA-v2's validation questions as the held-in test split):
     limit: 3000
 
 A source released as one file fills val and test too by holding rows out of its train split (`holdout`; see
-`common.hold_out`): e.g. LLaVA's detail_23k.json as train, with 2000 rows for val and 500 for test:
+`common.hold_out`; a `limit` then caps the rows left in train): e.g. LLaVA's detail_23k.json as train, with 2000
+rows for val and 500 for test:
 
     loader: llava_detail
     files: {data: raw/llava/detail_23k.json, captions: ..., instances: ...}
@@ -59,7 +60,8 @@ class SourceConfig(Section):
     files: dict[str, str] = Field(description="the loader's annotation files, by its argument names")
     image_root: str | None = Field(default=None, description="folder of the images; none for text-only loaders")
     split: Literal["train", "val", "test"] = Field(description="the schema split the rows are stored under")
-    limit: int | None = Field(default=None, ge=1, le=10_000_000, description="at most this many rows")
+    limit: int | None = Field(default=None, ge=1, le=10_000_000,
+                              description="at most this many rows in `split`; rows `holdout` moves come on top")
     turns: Literal["first", "all"] | None = Field(
         default=None, description="dialogue loaders: keep each dialogue's first exchange, or every exchange")
     holdout: Holdout | None = Field(
@@ -82,12 +84,8 @@ class SourceConfig(Section):
             raise ValueError(f"image_root: loader {self.loader!r} {state}")
         if self.turns is not None and not takes(self.loader, "turns"):
             raise ValueError(f"turns: loader {self.loader!r} has no dialogue turns to choose from")
-        if self.holdout is not None:
-            if self.split != "train":
-                raise ValueError(f"holdout: only a train source holds rows out for val and test, not {self.split}")
-            held = self.holdout.val + self.holdout.test
-            if self.limit is not None and held > self.limit:
-                raise ValueError(f"holdout: val + test ({held}) is more than the limit ({self.limit})")
+        if self.holdout is not None and self.split != "train":
+            raise ValueError(f"holdout: only a train source holds rows out for val and test, not {self.split}")
         return self
 
     def splits(self) -> list[str]:
@@ -96,9 +94,15 @@ class SourceConfig(Section):
         return [self.split, *held]
 
     def load(self) -> tuple[list[dict], list[dict]]:
-        """(rows, rejects) of this source; with `holdout`, some rows are in the val and test splits."""
+        """(rows, rejects) of this source; with `holdout`, some rows are in the val and test splits.
+
+        With both `limit` and `holdout` the loader reads `limit` + val + test rows, so `limit` caps what stays in
+        train (the paper profile's Table 6 counts are train rows) and the held-out rows come on top.
+        """
         options = {"image_root": self.image_root, "turns": self.turns}
-        rows, rejects = LOADERS[self.loader](**self.files, split=self.split, limit=self.limit,
+        held = 0 if self.holdout is None else self.holdout.val + self.holdout.test
+        limit = None if self.limit is None else self.limit + held
+        rows, rejects = LOADERS[self.loader](**self.files, split=self.split, limit=limit,
                                              **{k: v for k, v in options.items() if v is not None})
         if self.holdout is not None:
             rows = hold_out(rows, self.holdout.val, self.holdout.test)

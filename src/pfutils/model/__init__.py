@@ -2,7 +2,8 @@
 
 Modules: config (FlamingoConfig), perceiver, cross_attention, media (which image a token attends to), flamingo
 (the model), tokens, build, lora, trainable, checkpoint, openflamingo (v1 weights), images (preprocessing),
-device, generation, compile (regional compilation for training), bench.
+resolution (a vision tower at another input size), device, generation, compile (regional compilation for
+training), bench.
 """
 
 from pfutils.model.build import assemble_flamingo, build_flamingo

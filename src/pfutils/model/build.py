@@ -22,6 +22,7 @@ from pfutils.hub import hub_location
 from pfutils.model.config import FlamingoConfig, LanguageModelConfig, VisionTowerConfig
 from pfutils.model.device import runtime_device, runtime_dtype
 from pfutils.model.flamingo import Flamingo
+from pfutils.model.resolution import resize_tower
 from pfutils.model.tokens import add_flamingo_tokens
 
 
@@ -44,13 +45,19 @@ def assign_tensors(targets: dict[str, torch.Tensor], loaded: dict[str, torch.Ten
 
 
 def vision_tower(config: VisionTowerConfig) -> nn.Module:
-    """The open_clip VisionTransformer (`clip.visual`) of the configured CLIP; the text tower is dropped."""
+    """The open_clip VisionTransformer (`clip.visual`) of the configured CLIP, resized to `config.image_size` if
+    that is set (before `weights` are loaded: they are saved from a resized tower); the text tower is dropped."""
     if config.name is not None:
         clip = open_clip.create_model(config.name, pretrained=config.pretrained)
     elif config.local_dir is not None:
         clip = open_clip.create_model(f"local-dir:{config.local_dir}", load_weights=config.weights is None)
     else:
         clip = open_clip.CLIP(**config.open_clip_cfg)
+    if config.image_size is not None:
+        try:
+            resize_tower(clip.visual, config.image_size)
+        except ValueError as error:
+            raise ValueError(f"vision.image_size: {error}") from None
     if config.weights is not None:
         assign_tensors(clip.visual.state_dict(), load_file(config.weights), config.weights)
     return clip.visual

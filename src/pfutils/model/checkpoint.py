@@ -94,6 +94,7 @@ def model_card(model: Flamingo, title: str, description: str, data: str, params:
         f"{count('gated_cross_attn_layers.'):,} parameters",
         f"- Language model: {config.lm.model_dump(exclude_none=True)}, {model.base_lm.num_parameters():,} parameters",
         f"- LoRA adapter: {lora}",
+        f"- Behaviour (masking, vision tokens, BOS, prompt layout): {config.behaviour}",
         f"- Saved parts: {saved}",
         "",
         "## Data",

@@ -5,9 +5,13 @@ It is embedded in the project's params schema, so a wrong value fails at once wi
 and the Guanaco-7B LoRA (r=64, alpha=16, dropout=0.1) the paper starts from; the tiny profile overrides sizes.
 """
 
+import json
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pfutils.model.behaviour import BehaviourName
 
 LLAMA_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -28,7 +32,14 @@ class VisionTowerConfig(BaseModel):
     open_clip_cfg: dict[str, Any] | None = Field(
         None, description="inline open_clip model config (embed_dim, vision_cfg, text_cfg); random weights"
     )
-    weights: str | None = Field(None, description="safetensors file of the vision tower's own weights")
+    weights: str | None = Field(
+        None, description="safetensors file of the vision tower's own weights (at `image_size`, if that is set)"
+    )
+    image_size: int | None = Field(
+        None, ge=1, le=4096,
+        description="input resolution the tower is built at; its position embeddings are interpolated from the "
+                    "configured tower's grid; None: the tower's own",
+    )
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> "VisionTowerConfig":
@@ -38,6 +49,33 @@ class VisionTowerConfig(BaseModel):
         if self.pretrained is not None and (self.name is None or self.weights is not None):
             raise ValueError("pretrained is only read together with name, and not with weights")
         return self
+
+    @model_validator(mode="after")
+    def _image_size_on_patches(self) -> "VisionTowerConfig":
+        """A size the patches do not tile fails when params are checked, not hours into a stage, wherever the config
+        says the patch size; `resolution.resize_tower` checks the built tower in any case."""
+        if self.image_size is None:
+            return self
+        patch = self.declared_patch_size()
+        if patch and self.image_size % patch:
+            raise ValueError(f"image_size: {self.image_size} is not a multiple of the tower's patch size {patch}")
+        return self
+
+    def declared_patch_size(self) -> int | None:
+        """The tower's patch size as its config declares it, without building it: the inline config, open_clip's
+        bundled config of `name`, or `local_dir`'s open_clip_config.json. None where none says (a timm tower, a
+        hub-only name, a directory not made yet)."""
+        if self.open_clip_cfg is not None:
+            model_cfg = self.open_clip_cfg
+        elif self.name is not None:
+            import open_clip  # heavy (torch): only when a name is to be looked up
+
+            model_cfg = open_clip.get_model_config(self.name) or {}
+        else:
+            path = Path(self.local_dir) / "open_clip_config.json"
+            model_cfg = json.loads(path.read_text()).get("model_cfg", {}) if path.is_file() else {}
+        patch = model_cfg.get("vision_cfg", {}).get("patch_size")
+        return patch if isinstance(patch, int) else None
 
     @property
     def random_weights(self) -> bool:
@@ -104,6 +142,9 @@ class FlamingoConfig(BaseModel):
     perceiver: PerceiverConfig = Field(default_factory=PerceiverConfig)
     xattn: CrossAttentionConfig = Field(default_factory=CrossAttentionConfig)
     only_attend_immediate_media: bool = Field(
-        True, description="a token attends only to its latest preceding image (else to all preceding images)"
+        True, description="a token attends only to the one image its masking rule names (else to all up to it)"
     )
+    behaviour: BehaviourName = Field(
+        "latest_preceding", description="media layout, masking, vision-token source and BOS (pfutils.model.behaviour):"
+                                        " openflamingo_v1 computes what OpenFlamingo-9B and the authors' code did")
     lora: LoraSettings = Field(default_factory=LoraSettings)

@@ -8,7 +8,7 @@ training opens the gates. Names follow OpenFlamingo v1 (`attn.{norm,to_q,to_kv,t
 import torch
 from torch import nn
 
-from pfutils.model.perceiver import feed_forward, merge_heads, split_heads
+from pfutils.model.perceiver import LayerNorm, feed_forward, merge_heads, split_heads
 
 
 class MaskedCrossAttention(nn.Module):
@@ -19,7 +19,7 @@ class MaskedCrossAttention(nn.Module):
         self.heads = heads
         self.scale = dim_head**-0.5
         inner = dim_head * heads
-        self.norm = nn.LayerNorm(dim)
+        self.norm = LayerNorm(dim)
         self.to_q = nn.Linear(dim, inner, bias=False)
         self.to_kv = nn.Linear(dim_visual, inner * 2, bias=False)
         self.to_out = nn.Linear(inner, dim, bias=False)

@@ -26,7 +26,8 @@ from transformers.modeling_outputs import CausalLMOutputWithPast
 
 from pfutils.model.config import FlamingoConfig
 from pfutils.model.cross_attention import GatedCrossAttentionBlock
-from pfutils.model.media import image_positions, media_attention_mask
+from pfutils.model.behaviour import behaviour
+from pfutils.model.media import generated_tokens_mask, media_attention_mask
 from pfutils.model.perceiver import PerceiverResampler
 
 
@@ -55,14 +56,18 @@ class Flamingo(nn.Module):
         config: FlamingoConfig,
     ):
         """`vision_encoder` is an open_clip VisionTransformer (`clip.visual`); it is switched to also return its
-        patch tokens (`output_tokens = True`), so do not reuse it as the image tower of a CLIP model afterwards."""
+        patch tokens (`output_tokens = True`), normed by `ln_post` or not as `config.behaviour` says (open_clip's
+        `final_ln_after_pool` norms only the pooled token, as open_clip 2.x did), so do not reuse it as the image
+        tower of a CLIP model afterwards."""
         super().__init__()
         if not hasattr(vision_encoder, "output_tokens") or getattr(vision_encoder, "attn_pool", None) is not None:
             raise TypeError("vision_encoder must be an open_clip VisionTransformer without attentional pooling")
         self.config = config
+        self.behaviour = behaviour(config.behaviour)
         self.media_token_id = media_token_id
         self.eoc_token_id = eoc_token_id
         vision_encoder.output_tokens = True
+        vision_encoder.final_ln_after_pool = self.behaviour.vision_tokens == "before_ln_post"
         self.vision_encoder = vision_encoder
         vis_dim = vision_encoder.transformer.width
         self.perceiver = PerceiverResampler(dim=vis_dim, **config.perceiver.model_dump())
@@ -203,7 +208,7 @@ class Flamingo(nn.Module):
 
         The first decoder forward of a Flamingo call reads the whole prompt; any later one with a cache is a
         cached decoding step of `generate()`, whose new tokens are never `<image>` (it is suppressed), so they
-        attend to what the prompt's last token attends to (without a cache, every forward reads it all again).
+        attend to what `media.generated_tokens_mask` says (without a cache, every forward reads it all again).
         Telling the two apart by this Python state, not by the cache's length (a tensor in a static cache), keeps
         the decoding step free of data-dependent branches, so a static cache's decoding step compiles into one
         graph. (A prompt read in several cached chunks, transformers' `prefill_chunk_size`, is not supported.)
@@ -217,13 +222,12 @@ class Flamingo(nn.Module):
             return
         rows = input_ids.shape[0]
         self._row_latents, self._row_num_images = self._media_for_rows(rows, input_ids.device)
-        positions = image_positions(input_ids, self.media_token_id)
         num_slots = 0 if self._row_latents is None else self._row_latents.shape[1]
-        self._media_mask = media_attention_mask(
-            positions, self._row_num_images, num_slots, self.config.only_attend_immediate_media
-        )
+        masking = self.behaviour.masking
+        self._media_mask = media_attention_mask(input_ids, self.media_token_id, masking, self._row_num_images,
+                                                num_slots, self.config.only_attend_immediate_media)
         if self._in_call:
-            self._decoding_mask = self._media_mask[:, -1:].contiguous()
+            self._decoding_mask = generated_tokens_mask(self._media_mask, masking)
 
     def _media_for_rows(self, rows: int, device: torch.device) -> tuple[torch.Tensor | None, torch.Tensor]:
         """The current latents for `rows` LM rows: `generate()` repeats each prompt consecutively (beams,

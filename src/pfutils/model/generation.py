@@ -17,10 +17,15 @@ from pfutils.model.images import image_transform, images_tensor
 STATIC_CACHE_BUCKET = 256
 
 
-def left_padded_prompts(tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], device) -> BatchEncoding:
-    """input_ids and attention_mask, padded on the left (generation appends on the right); special tokens (e.g.
-    LLaMA's BOS) are added as the tokenizer does by default, as in the original authors' inference code."""
-    return tokenizer(list(prompts), padding=True, padding_side="left", return_tensors="pt").to(device)
+def left_padded_prompts(tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], device, bos: bool
+                        ) -> BatchEncoding:
+    """input_ids and attention_mask, padded on the left (generation appends on the right). Each prompt is
+    tokenised whole, with no special tokens but the tokenizer's BOS first when `bos` (the model's behaviour, as
+    its training sequences were built: `training.examples.tokenize_segments`)."""
+    rows = tokenizer(list(prompts), add_special_tokens=False)["input_ids"]
+    if bos:
+        rows = [[tokenizer.bos_token_id, *row] for row in rows]
+    return tokenizer.pad({"input_ids": rows}, padding=True, padding_side="left", return_tensors="pt").to(device)
 
 
 def new_tokens(sequences: torch.Tensor, prompt_length: int, eos_token_ids: Sequence[int]) -> list[list[int]]:
@@ -72,7 +77,7 @@ def generate_tokens(
     outputs: list[list[int]] = []
     for start in range(0, len(prompts), batch_size):
         stop = start + batch_size
-        batch = left_padded_prompts(tokenizer, prompts[start:stop], device)
+        batch = left_padded_prompts(tokenizer, prompts[start:stop], device, model.behaviour.bos)
         cache_kwargs = {}
         if generate_kwargs.get("cache_implementation") == "static" and "max_cache_len" not in generate_kwargs:
             cache_kwargs["max_cache_len"] = static_cache_length(batch["input_ids"].shape[1],

@@ -16,11 +16,10 @@ Released checkpoints hold only what was trained (perceiver, XATTN, input embeddi
 the towers' own weights. The perceiver and XATTN must all be present; any unknown key, or any tensor whose shape
 differs from the model's (e.g. an embedding matrix of another vocabulary size), fails naming the keys.
 
-Behaviour note: the OpenFlamingo v1.0 code that the original Polite Flamingo repository ships (its
-`FlamingoLayer` hard-codes `attend_previous=False`, and `MaskedCrossAttention` then adds 1 to the image count of
-every non-`<image>` token) makes text attend to the *following* image, with only `<image>` tokens seeing their
-own. This model implements the paper's rule (latest preceding image), so mapped-in v1 weights do not run under
-exactly the masking they were trained with.
+Loaded weights compute what they computed in the released code only under `model.behaviour: openflamingo_v1`
+(`pfutils.model.behaviour`: next-image masking, vision tokens before `ln_post`, BOS, the authors' prompt layout),
+which the paper profile sets; tests/test_model_oracle.py checks logits and greedy generations against
+`open-flamingo==0.0.2` itself.
 """
 
 import re

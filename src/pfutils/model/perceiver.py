@@ -11,11 +11,20 @@ from torch import nn
 from torch.nn import functional as F
 
 
+class LayerNorm(nn.LayerNorm):
+    """A LayerNorm that normalises in its own weights' dtype. Training keeps these weights in fp32 while the model
+    runs in bf16 (`training.trainer`): CUDA's autocast runs layer_norm in fp32 anyway, the CPU's autocast does not
+    and rejects bf16 input with fp32 weights."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.to(self.weight.dtype))
+
+
 def feed_forward(dim: int, mult: int) -> nn.Sequential:
     """Pre-norm GELU MLP without biases; indices 0 (LayerNorm), 1 and 3 (Linear) are OpenFlamingo's names."""
     inner = dim * mult
     return nn.Sequential(
-        nn.LayerNorm(dim),
+        LayerNorm(dim),
         nn.Linear(dim, inner, bias=False),
         nn.GELU(),
         nn.Linear(inner, dim, bias=False),
@@ -39,8 +48,8 @@ class PerceiverAttention(nn.Module):
         super().__init__()
         self.heads = heads
         inner = dim_head * heads
-        self.norm_media = nn.LayerNorm(dim)
-        self.norm_latents = nn.LayerNorm(dim)
+        self.norm_media = LayerNorm(dim)
+        self.norm_latents = LayerNorm(dim)
         self.to_q = nn.Linear(dim, inner, bias=False)
         self.to_kv = nn.Linear(dim, inner * 2, bias=False)
         self.to_out = nn.Linear(inner, dim, bias=False)
@@ -64,7 +73,7 @@ class PerceiverResampler(nn.Module):
         self.layers = nn.ModuleList(
             nn.ModuleList([PerceiverAttention(dim, dim_head, heads), feed_forward(dim, ff_mult)]) for _ in range(depth)
         )
-        self.norm = nn.LayerNorm(dim)
+        self.norm = LayerNorm(dim)
 
     def forward(self, media: torch.Tensor) -> torch.Tensor:
         latents = self.latents.expand(media.shape[0], -1, -1)

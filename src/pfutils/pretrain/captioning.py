@@ -12,7 +12,7 @@ from .corpus import captioning_sequence
 
 
 def captioning_examples(tokenizer, world: World, n: int, max_images: int, context_length: int,
-                        seed: int) -> list[dict]:
+                        seed: int, bos: bool) -> list[dict]:
     """Training examples `<image>caption<|endofchunk|>...`: loss on every caption and its end-of-chunk token."""
     examples = []
     for i in range(n):
@@ -22,7 +22,7 @@ def captioning_examples(tokenizer, world: World, n: int, max_images: int, contex
         for chunk in chunks:
             segments += [Segment(IMAGE_TOKEN, trained=False), Segment(chunk + END_OF_CHUNK, trained=True, eos=False)]
         example = supervised_example(tokenizer, segments, [render(s, world.image_size) for s in scenes],
-                                     context_length)
+                                     context_length, bos=bos)
         if example is not None:
             examples.append(example)
     return examples

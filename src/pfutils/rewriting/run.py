@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import datasets
+import torch
 
 from ..launch import process_state
 from ..model.checkpoint import load_flamingo
@@ -62,8 +63,8 @@ def job_fingerprint(raw: datasets.Dataset, model, model_dir: Path, params, proce
     """What a rewriting job's chunks depend on: every value of the raw rows (images included), the rewriter's
     weights as loaded (its towers too) and its other files (tokenizer, config), the stage's params, and the
     process count (it decides which chunk holds which samples)."""
-    settings = {"rewriting": params.rewriting.model_dump(), "template": params.rewriter.template,
-                "seed": params.seed, "processes": processes}
+    settings = {"rewriting": params.rewriting.model_dump(), "search": params.rewriting.decoding.search(),
+                "template": params.rewriter.template, "seed": params.seed, "processes": processes}
     return (Fingerprint().settings(settings).dataset(raw).tensors(model.state_dict().items())
             .files(p for p in model_dir.rglob("*") if p.is_file() and p.suffix != ".safetensors").hexdigest())
 
@@ -86,14 +87,16 @@ def rewrite_dataset(raw: datasets.Dataset, model_dir: Path, work_dir: Path, para
             sample = texts_only[i]
             images, problem = load_images(raw, i)
             inputs = rewriting_input(sample, params.seed)
-            prompt = rewriter_prompt(inputs["instruction"], inputs["draft"], len(images), params.rewriter.template)
-            problem = problem or sample_problem({**sample, "images": images},
-                                                len(tokenizer(prompt)["input_ids"]), p.max_prompt_tokens)
+            prompt = rewriter_prompt(inputs["instruction"], inputs["draft"], len(images), params.rewriter.template,
+                                     model.behaviour.media_layout)
+            prompt_tokens = len(tokenizer(prompt, add_special_tokens=False)["input_ids"]) + model.behaviour.bos
+            problem = problem or sample_problem({**sample, "images": images}, prompt_tokens, p.max_prompt_tokens)
             row = {"index": i, "id": sample["id"], "dataset": sample["dataset"], **inputs, "rewrite": None,
                    "reason": problem, "new_tokens": 0}
             rows.append(row)
             if not problem:
                 todo.append((row, images))
+        torch.manual_seed(hash((params.seed, state.process_index, index)) % 2**31)  # a sampling preset's draws
         texts = rewrite(model, tokenizer, [{**row, "images": images} for row, images in todo],
                         params.rewriter.template, p.decoding) if todo else []
         for (row, _), text in zip(todo, texts):

@@ -36,7 +36,7 @@ def train_rewriter(params, base_dir: Path, pairs_dir: Path, out_dir: Path, name:
     if not has_lora(model):
         add_lora(model, params.model.lora)
     rows = datasets.load_from_disk(str(pairs_dir))["train"]
-    examples, rejects = rewriter_examples(tokenizer, rows, p.template, p.train.context_length)
+    examples, rejects = rewriter_examples(tokenizer, rows, p.template, p.train.context_length, model.behaviour)
     model, curve = train(model, tokenizer, examples, p.train, Path(params.paths.data) / "checkpoints" / name,
                          params.seed, image_transform(model.vision_encoder), name=name,
                          compile_layers=params.compute.compile_training,

@@ -17,6 +17,9 @@
   (`sharding.py`); the trained ones stay whole, so the update and the checkpoints are as without it. Processes
   with fewer micro-batches in a step run a pass of zero weight, as FSDP's collectives need the same passes
   everywhere, and the weights are gathered whole again at the end.
+- Trained weights are kept in fp32 (master weights, and so the AdamW state) while a bf16/fp16 model computes
+  under autocast: an update far below bf16's resolution (stage 3's lr 1e-5) accumulates instead of rounding away.
+  They return to the model's dtype at the end. An fp32 model (the CPU runs) trains as it is, without autocast.
 - Checkpoints hold only the trainable tensors, the optimizer, the schedule and the progress, written atomically
   to `work_dir`; they are resumed only by the same run (`pfutils.resume`: the config, the seed, the examples with
   their images' pixels, and every start weight of the model), discarded otherwise, and removed at the end. The
@@ -73,6 +76,15 @@ def run_fingerprint(model, config: TrainConfig, examples: list[dict], seed: int)
     for e in examples:
         fingerprint.settings([e["input_ids"], e["labels"]]).images(e["images"])
     return fingerprint.tensors(model.state_dict().items()).hexdigest()
+
+
+def autocast_for(device: torch.device, dtype: torch.dtype) -> torch.autocast:
+    """bf16 autocast for a bf16 model, none for fp32 (fp16 would need loss scaling, which this loop does not do).
+    torch's own context, not accelerate's `mixed_precision`, which is fixed for the whole process at its first
+    Accelerator while one process may train models of both dtypes."""
+    if dtype not in (torch.bfloat16, torch.float32):
+        raise ValueError(f"train a bf16 or fp32 model, not {dtype}")
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=dtype == torch.bfloat16)
 
 
 def global_batches(n_examples: int, batch_size: int, epoch: int, seed: int) -> list[list[int]]:
@@ -144,16 +156,18 @@ def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], 
     loaded = {0: epoch_examples(0)}
     n_examples = len(loaded[0])
     work_dir = Path(work_dir)
-    accelerator = Accelerator(cpu=not torch.cuda.is_available(),
-                              mixed_precision="bf16" if torch.cuda.is_available() else "no")
     set_trainable(model, config.trainable)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
+    model_dtype = params[0].dtype
+    accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    fingerprint = run_fingerprint(model, config, loaded[0], seed)
+    for p in params:
+        p.data = p.data.float()
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     batches_per_epoch = math.ceil(n_examples / config.batch_size)
     total = batches_per_epoch * config.epochs
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(total, round(config.warmup_ratio * total)))
-    fingerprint = run_fingerprint(model, config, loaded[0], seed)
     progress = {"step": 0, "curve": []}
     if same_job(work_dir, fingerprint, remove_other=accelerator.is_main_process):
         progress = _load_checkpoint(work_dir, model, optimizer, scheduler)
@@ -190,7 +204,7 @@ def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], 
             inputs = {key: value.to(accelerator.device) for key, value in
                       collate([current[i] for i in indices], pad, transform).items()}
             labels = inputs.pop("labels")
-            with accelerator.autocast():
+            with autocast_for(accelerator.device, model_dtype):
                 loss = _token_loss_sum(model(**inputs).logits, labels) / max(n_tokens, 1)
             if not counts:  # a padding pass of a sharded run: it only joins the other processes' collectives
                 loss = loss * 0.0
@@ -217,6 +231,8 @@ def train(model, tokenizer, examples: list[dict] | Callable[[int], list[dict]], 
     bar.close()
     if sharded:
         gather_sharded_weights(model)
+    for p in params:
+        p.data = p.data.to(model_dtype)
     model.eval()
     if progress["step"] == total and accelerator.is_main_process:
         shutil.rmtree(work_dir, ignore_errors=True)

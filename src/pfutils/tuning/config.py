@@ -30,6 +30,7 @@ class TuningParams(Section):
     stage2: Stage
     stage3: Stage
     comparisons: tuple[Comparison, ...] = Field(description="comparison models and stage-2 ablations to train")
-    low_resolution_factor: float = Field(gt=0, lt=1, description="low_resolution: images shrunk by this factor")
+    low_resolution_px: int = Field(ge=1, le=4096, description="low_resolution: the vision tower's input size in "
+                                   "pixels (the paper: 224 instead of 336); a multiple of its patch size")
     second_generation: SecondGeneration
     bench_steps: int = Field(ge=1, le=100_000, description="steps per side of stage 05's throughput benchmark")

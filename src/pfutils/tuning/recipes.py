@@ -18,7 +18,7 @@ class Recipe:
     stage: str         # whose hyper-parameters: stage1, stage2 or stage3
     trainable: str | None = None  # replaces the stage's trainable set
     epochs_factor: int = 1
-    low_resolution: bool = False
+    low_resolution: bool = False  # the start model's vision tower built at tuning.low_resolution_px
 
 
 RECIPES = {

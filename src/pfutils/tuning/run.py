@@ -10,7 +10,6 @@ from pathlib import Path
 
 import datasets
 import torch
-from PIL import Image
 
 from ..augmentation.packing import Turn, epoch_examples, tokenized_turns
 from ..launch import process_state
@@ -18,16 +17,21 @@ from ..model.checkpoint import load_flamingo, save_flamingo
 from ..model.device import runtime_device, runtime_dtype
 from ..model.images import image_transform
 from ..model.lora import add_lora, has_lora
+from ..model.resolution import set_image_size
 from ..params import load_params
 from ..storage import write_json
 from ..training.trainer import train
 from .recipes import RECIPES, train_config
 
 
-def shrunk(image: Image.Image, factor: float) -> Image.Image:
-    """The image at a lower resolution (the tower's transform scales it back up): the 224 px ablation."""
-    w, h = image.size
-    return image.resize((max(1, round(w * factor)), max(1, round(h * factor))), Image.Resampling.BICUBIC)
+def low_resolution(model, image_size: int) -> None:
+    """Figure 9's "224 Resolution": the start model's vision tower reads `image_size` px images from here on,
+    its position embeddings interpolated to the smaller grid (`model.resolution`); its config records the size,
+    so the saved model and every stage that loads it read images at that size too."""
+    try:
+        set_image_size(model, image_size)
+    except ValueError as error:
+        raise ValueError(f"tuning.low_resolution_px: {error}") from None
 
 
 @contextmanager
@@ -55,12 +59,11 @@ def tune(params, name: str) -> list[dict]:
     torch.manual_seed(params.seed)
     if "lora" in config.trainable.split("+") and not has_lora(model):
         add_lora(model, params.model.lora)
+    if recipe.low_resolution:
+        low_resolution(model, tuning.low_resolution_px)
     rows = datasets.load_from_disk(str(data / "stages" / recipe.data))
-    factor = tuning.low_resolution_factor
-    turns = [Turn(r["instruction"], r["response"],
-                  tuple(shrunk(i, factor) for i in r["images"]) if recipe.low_resolution else tuple(r["images"]))
-             for r in rows]
-    tokenized = tokenized_turns(tokenizer, turns)
+    turns = [Turn(r["instruction"], r["response"], tuple(r["images"])) for r in rows]
+    tokenized = tokenized_turns(tokenizer, turns, model.behaviour)
 
     def examples(epoch: int) -> list[dict]:
         return epoch_examples(tokenized, config.context_length, max_images, params.seed, epoch, tuning.augment)

@@ -3,8 +3,8 @@ import random
 
 import pytest
 
-from pfutils.filtering.audit import (answer_changed, filter_decisions, filter_quality, hallucinated,
-                                     paragraph_table)
+from pfutils.filtering.audit import (answer_changed, filter_decisions, filter_quality, hallucinated, known_mean,
+                                     paragraph_table, rewrite_is_bad)
 from pfutils.filtering.threshold import candidate_thresholds, choose_threshold, threshold_curve
 from pfutils.toyworld.scene import Obj, Scene, scenes_to_json
 from test_filtering_filters import ScriptedClip, rewritten
@@ -28,6 +28,15 @@ def test_truth_labels_from_the_scene_and_the_gold_answer():
     assert answer_changed(record) is True
     assert answer_changed({**record, "rewrite": "There is one circle."}) is False
     assert answer_changed(rewritten("A red circle.")) is None
+
+
+def test_real_data_has_no_exact_truth_and_no_number_is_made_up():
+    """A record without a scene (every real dataset) has no hallucination truth: None, left out of the shares."""
+    assert hallucinated("There is a green triangle.", "") is None
+    record = rewritten("I can see three circles.", category="vqa_short", answer="one", answer_type="number")
+    assert rewrite_is_bad({**record, "scene": ""}) is None
+    assert rewrite_is_bad({**record, "scene": SCENE}) is True
+    assert known_mean([True, None, False, True]) == pytest.approx(2 / 3) and known_mean([None, None]) is None
 
 
 def test_filter_decisions_are_read_back_from_a_run():

@@ -4,7 +4,9 @@ The paper could only show examples of what its filters catch; toyworld knows, fo
 changed the answer (`answer_changed`, the exact checker against the gold answer) and whether a text mentions
 anything not in the scene (`hallucinated`). `filter_quality` compares a filter's drops with such a truth label:
 precision (share of drops that were bad), recall (share of bad items dropped) and the base rate (share bad).
-`filter_decisions` reads one filter's decisions back from a run's kept records and rejects;
+Real data has no scene: there the truth is not available (None), never made up, and `known_mean` averages over
+the records that have it. `filter_decisions` reads one filter's decisions back from a run's kept records and
+rejects;
 `paragraph_table` scores every paragraph of multi-paragraph rewrites for the CLIPScore filter's paragraph-level
 audit and threshold choice (`threshold.choose_threshold`).
 """
@@ -53,10 +55,28 @@ def answer_changed(record: dict, text_field: str = "rewrite") -> bool | None:
     return label == "contradiction"
 
 
-def hallucinated(text: str, scene_json: str, positions: bool = False) -> bool:
+def hallucinated(text: str, scene_json: str, positions: bool = False) -> bool | None:
     """Does the text mention an object or attribute that none of the images' scenes has? Object hallucination,
-    as CHAIR counts it and as CLIPScore can see it; `positions=True` also counts objects put in the wrong place."""
+    as CHAIR counts it and as CLIPScore can see it; `positions=True` also counts objects put in the wrong place.
+    None for a record without a scene (real data: no exact truth)."""
+    if not scene_json:
+        return None
     return any(m.hallucinated for m in mentions(text, scenes_from_json(scene_json), positions))
+
+
+def rewrite_is_bad(record: dict, text_field: str = "rewrite") -> bool | None:
+    """The exact truth a filter is held to: the text hallucinates, or (VQA) no longer states the gold answer.
+    None without a scene (real data), where hallucination cannot be known."""
+    hallucinates = hallucinated(record[text_field], record["scene"])
+    if hallucinates is None:
+        return None
+    return hallucinates or bool(answer_changed(record, text_field))
+
+
+def known_mean(values: Sequence[bool | None]) -> float | None:
+    """The share of True among the values that are known; None when none is (real data)."""
+    known = [float(v) for v in values if v is not None]
+    return sum(known) / len(known) if known else None
 
 
 def paragraph_table(records: Sequence[dict], clip: ClipScorer, categories: Sequence[str] = ("captioning",),

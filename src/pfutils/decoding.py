@@ -71,8 +71,7 @@ class Decoding(Section):
 
     @model_validator(mode="after")
     def _knobs_set_only_where_read(self):
-        given = self._given()
-        settings = {**PRESETS[self.preset], **given}
+        given, settings = self._given(), self._settings()
         reads = knobs_read(settings)
         for knob in given:
             if knob not in reads:
@@ -85,10 +84,14 @@ class Decoding(Section):
     def _given(self) -> dict:
         return {knob: getattr(self, knob) for knob in SEARCH_KNOBS if getattr(self, knob) is not None}
 
+    def _settings(self) -> dict:
+        """The preset's knobs, overridden by those set in this section."""
+        return {**PRESETS[self.preset], **self._given()}
+
     def search(self) -> dict:
         """The search knobs `generate()` gets: the preset's, overridden by those set in this section, less the
         preset's knobs that the result does not read (the authors' top_k once `do_sample: false`)."""
-        settings = {**PRESETS[self.preset], **self._given()}
+        settings = self._settings()
         return {knob: value for knob, value in settings.items() if knob in knobs_read(settings)}
 
     def generate_kwargs(self) -> dict:

@@ -17,15 +17,18 @@ from pfutils.model.images import image_transform, images_tensor
 STATIC_CACHE_BUCKET = 256
 
 
+def prompt_ids(tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], bos: bool) -> list[list[int]]:
+    """Each prompt tokenised whole, with no special tokens but the tokenizer's BOS first when `bos` (the model's
+    behaviour, as its training sequences were built: `training.examples.tokenize_segments`)."""
+    rows = tokenizer(list(prompts), add_special_tokens=False)["input_ids"]
+    return [[tokenizer.bos_token_id, *row] for row in rows] if bos else rows
+
+
 def left_padded_prompts(tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], device, bos: bool
                         ) -> BatchEncoding:
-    """input_ids and attention_mask, padded on the left (generation appends on the right). Each prompt is
-    tokenised whole, with no special tokens but the tokenizer's BOS first when `bos` (the model's behaviour, as
-    its training sequences were built: `training.examples.tokenize_segments`)."""
-    rows = tokenizer(list(prompts), add_special_tokens=False)["input_ids"]
-    if bos:
-        rows = [[tokenizer.bos_token_id, *row] for row in rows]
-    return tokenizer.pad({"input_ids": rows}, padding=True, padding_side="left", return_tensors="pt").to(device)
+    """input_ids and attention_mask of `prompt_ids`, padded on the left (generation appends on the right)."""
+    return tokenizer.pad({"input_ids": prompt_ids(tokenizer, prompts, bos)}, padding=True, padding_side="left",
+                         return_tensors="pt").to(device)
 
 
 def new_tokens(sequences: torch.Tensor, prompt_length: int, eos_token_ids: Sequence[int]) -> list[list[int]]:

@@ -18,6 +18,7 @@ import torch
 
 from ..launch import process_state
 from ..model.checkpoint import load_flamingo
+from ..model.generation import prompt_ids
 from ..params import load_params
 from ..prompts import rewriter_prompt
 from ..resume import Fingerprint, prepare_work_dir
@@ -89,8 +90,8 @@ def rewrite_dataset(raw: datasets.Dataset, model_dir: Path, work_dir: Path, para
             inputs = rewriting_input(sample, params.seed)
             prompt = rewriter_prompt(inputs["instruction"], inputs["draft"], len(images), params.rewriter.template,
                                      model.behaviour.media_layout)
-            prompt_tokens = len(tokenizer(prompt, add_special_tokens=False)["input_ids"]) + model.behaviour.bos
-            problem = problem or sample_problem({**sample, "images": images}, prompt_tokens, p.max_prompt_tokens)
+            (ids,) = prompt_ids(tokenizer, [prompt], model.behaviour.bos)
+            problem = problem or sample_problem({**sample, "images": images}, len(ids), p.max_prompt_tokens)
             row = {"index": i, "id": sample["id"], "dataset": sample["dataset"], **inputs, "rewrite": None,
                    "reason": problem, "new_tokens": 0}
             rows.append(row)

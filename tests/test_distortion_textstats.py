@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from pfutils.textstats import distinct_n, split_sentences, style_features
+from pfutils.textstats import distinct_n, form_score, split_sentences, style_features
 
 
 def test_sentences_split_at_end_punctuation_and_line_breaks():
@@ -26,3 +26,14 @@ def test_undefined_ratios_are_nan():
     assert empty["words"] == 0 and all(math.isnan(empty[k]) for k in ("lowercase_initial", "uppercase_ratio",
                                                                        "punctuation_per_word", "distinct_2"))
     assert math.isnan(distinct_n(["yes"], 2))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Sure! The image shows a large red circle in the top left corner.", 1.0),  # all three marks
+    ("3", 0.0), ("yes", 0.0), ("", 0.0),                                      # bare VQA answers
+    ("a red circle and a small blue square on the left", 1 / 3),              # a lowercase caption, unpunctuated
+    ("The image shows a large red circle", 2 / 3),                            # no final punctuation
+    ("Red circle.", 2 / 3),                                                    # too short to be a sentence
+])
+def test_the_untrained_form_judge(text, expected):
+    assert form_score(text) == pytest.approx(expected)

@@ -32,7 +32,7 @@ def test_without_a_scene_the_truth_metrics_are_not_available_not_zero():
     assert object_recall("A red circle.", "") is None
     assert hallucination("A red circle.", "") == (None, None, None, 0)
     flags = hallucination("A green triangle.", "")
-    frame = pd.DataFrame({"task": ["captioning"], "id": ["coco/test/0"], "rouge_l": [0.3], "reward": [0.0],
+    frame = pd.DataFrame({"task": ["captioning"], "id": ["coco/test/0"], "rouge_l": [0.3], "reward": [0.0], "form": [1.0],
                           "object_recall": [object_recall("A green triangle.", "")], "hallucinated_objects": [flags[0]],
                           "hallucinated": [flags[1]], "misplaced": [flags[2]], "mentions": [flags[3]]})
     numbers = summary(frame)

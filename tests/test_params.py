@@ -224,3 +224,18 @@ def test_the_paper_profile_computes_as_the_released_code(root):
     assert params.rewriter.train.trainable == params.tuning.stage1.train.trainable == "lora+input_embeddings"
     assert params.tuning.stage3.train.trainable == "lora+input_embeddings"
     assert load_params(root / "params.yaml").model.behaviour == "latest_preceding"  # toyworld keeps its own
+
+
+def test_training_seeds_and_unseen_reward_styles_are_checked(tiny):
+    bad = copy.deepcopy(tiny)
+    bad["tuning"]["seeds"] = [0, 0]
+    _fails(bad, "tuning.seeds", "distinct")
+    bad = copy.deepcopy(tiny)
+    bad["tuning"]["seeds"] = []
+    _fails(bad, "tuning.seeds")
+    bad = copy.deepcopy(tiny)
+    bad["reward"]["pairs"]["unseen_styles"] = ["answer", "augment"]
+    bad["reward"]["pairs"]["styles"] = ["answer", "caption", "lowercase"]
+    _fails(bad, "reward.pairs", "unseen_styles")
+    bad["reward"]["pairs"]["unseen_styles"] = ["answer", "caption", "lowercase"]
+    _fails(bad, "reward.pairs", "no style to train on")

@@ -55,7 +55,8 @@ def test_repro_then_noop_then_only_downstream(clone):
     stages = set(yaml.safe_load((clone / "dvc.yaml").read_text())["stages"])
     first = _run(["dvc", "repro"], clone)
     assert _ran(first) == stages - {"base_models"}, "every stage runs; the committed base models are reused"
-    for artifact in ("reports/claims.md", "reports/figures/figure9_stages_and_ablations.png",
+    for artifact in ("reports/claims.md", "reports/claims.json", "reports/findings.json", "reports/eval/stage3.csv",
+                     "reports/figures/figure9_stages_and_ablations.png",
                      "reports/tables/table1_captioning_vqa.md", "data/pf1m_release/pf1m.json"):
         assert (clone / artifact).exists(), artifact
     again = _run(["dvc", "repro"], clone)
@@ -80,21 +81,21 @@ def test_a_stage_runs_on_two_processes_as_on_one(clone, tmp_path, monkeypatch):
     from pfutils.model.checkpoint import WEIGHTS_FILE
 
     models = tmp_path / "models"  # the two-process run writes here, leaving the chain's outputs as they are
-    (models / "clever").mkdir(parents=True)
+    (models / "clever" / "seed0").mkdir(parents=True)
     (models / "base").symlink_to(clone / "models" / "base")
-    (models / "clever" / "stage1").symlink_to(clone / "models" / "clever" / "stage1")
+    (models / "clever" / "seed0" / "stage1").symlink_to(clone / "models" / "clever" / "seed0" / "stage1")
     raw = yaml.safe_load((clone / "params.yaml").read_text())
     raw["paths"]["models"] = str(models)
     raw["tuning"]["stage2"]["train"]["micro_batch_size"] = 4  # each rank gets one of every batch's two
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw))
     monkeypatch.chdir(clone)
-    run_module("pfutils.tuning.run", str(tmp_path / "params.yaml"), 2, "--model", "stage2")
+    run_module("pfutils.tuning.run", str(tmp_path / "params.yaml"), 2, "--model", "stage2", "--seed", "0")
 
     def weights(path):
         return load_file(str(path / WEIGHTS_FILE))
 
-    start, one, two = (weights(clone / "models" / "clever" / "stage1"), weights(clone / "models" / "clever" / "stage2"),
-                       weights(models / "clever" / "stage2"))
+    start, one, two = (weights(clone / "models" / "clever" / "seed0" / "stage1"),
+                       weights(clone / "models" / "clever" / "seed0" / "stage2"), weights(models / "clever" / "seed0" / "stage2"))
     assert one.keys() == two.keys()
     trained = [name for name in one if name.startswith(("perceiver.", "gated_cross_attn_layers."))]
     assert any(not torch.equal(one[name], start[name]) for name in trained), "stage 2 trained something"

@@ -3,6 +3,7 @@
 The distortion stage must produce drafts that look like raw vision-language annotations (Section 3.1). These
 numbers let a notebook put distorted drafts, polite originals and real raw annotations side by side and see
 whether the drafts sit near the raw annotations. They measure style only, never content, and need no model.
+`form_score` turns three of them into a politeness judge that no stage trained, reported beside the reward.
 """
 from __future__ import annotations
 
@@ -55,3 +56,20 @@ def style_features(text: str) -> dict[str, float]:
         "punctuation_per_word": punctuation / len(tokens) if tokens else math.nan,
         "distinct_2": distinct_n([t.lower() for t in tokens], 2),
     }
+
+
+def form_score(text: str) -> float:
+    """An untrained politeness judge: the share of three marks of a written answer the text has. (1) A sentence of
+    at least five words (not a bare "3", "yes" or "red cube"), (2) every sentence opened with a capital letter,
+    (3) a final ".", "!" or "?". Raw annotations miss them (terse answers, lowercase unpunctuated captions); polite
+    responses have all three. No stage trained it, so it cannot have learnt the raw styles the reward model was
+    shown; it reads form only, and cannot tell a curt full sentence from a kind one. An empty text scores 0."""
+    sentences = split_sentences(text)
+    if not sentences:
+        return 0.0
+    initials = [next((c for c in s if c.isalpha()), "") for s in sentences]
+    initials = [c for c in initials if c]
+    marks = (any(len(words(s)) >= 5 for s in sentences),
+             bool(initials) and all(c.isupper() for c in initials),
+             text.rstrip()[-1:] in (".", "!", "?"))
+    return sum(marks) / len(marks)

@@ -8,6 +8,8 @@ from pydantic import Field
 from ..config import Section
 from ..decoding import Decoding
 
+UNSEEDED = -1  # the `seed` of per-item results no training seed made (the base model, the raw annotations)
+
 
 class EvalSets(Section):
     """Test splits by task; held-in datasets were rewritten into PF-1M (unseen samples), held-out ones never."""
@@ -20,7 +22,8 @@ class EvalSets(Section):
 
 class EvaluationParams(Section):
     sets: EvalSets
-    samples_per_dataset: int = Field(ge=1, le=10_000_000)
+    samples_per_dataset: int | None = Field(ge=1, le=10_000_000, description="test samples per dataset, from the "
+                                            "first; null: every test sample")
     captioning_instruction: str = Field(min_length=1, description="the detailed-captioning prompt (Table 1)")
     vqa_judge: Literal["exact", "nli"] = Field(description="exact: toyworld's checker; nli: filtering.nli's model")
     decoding: Decoding

@@ -5,11 +5,12 @@ import datasets
 import pandas as pd
 
 from ..filtering.filters import normalised
+from ..textstats import form_score
 
 
 def generation_items(gen1: datasets.Dataset, gen2: datasets.Dataset, reward, clip) -> pd.DataFrame:
-    """One row per (generation, sample) on the samples both generations rewrote: the rewrite's reward, whether
-    it left the draft unchanged, and its CLIPScore where the sample is a captioning one."""
+    """One row per (generation, sample) on the samples both generations rewrote: the rewrite's reward and form
+    score, whether it left the draft unchanged, and its CLIPScore where the sample is a captioning one."""
     ids = set(gen2["id"])
     gen1 = gen1.filter(lambda batch: [i in ids for i in batch], input_columns="id", batched=True)
     frames = []
@@ -25,18 +26,20 @@ def generation_items(gen1: datasets.Dataset, gen2: datasets.Dataset, reward, cli
         frames.append(pd.DataFrame({
             "generation": name, "id": [r["id"] for r in records], "category": [r["category"] for r in records],
             "reward": reward.score([r["instruction"] for r in records], rewrites),
+            "form": [form_score(text) for text in rewrites],
             "unchanged": [normalised(r["rewrite"]) == normalised(r["draft"]) for r in records],
             "clipscore": clipscore}))
     return pd.concat(frames, ignore_index=True)
 
 
 def generation_table(items: pd.DataFrame) -> pd.DataFrame:
-    """Table 3 from `generation_items`: average reward of the rewrites, share left unchanged (rewrite = draft),
-    and mean CLIPScore of the captioning rewrites, for each generation."""
+    """Table 3 from `generation_items`: average reward (and form score) of the rewrites, share left unchanged
+    (rewrite = draft), and mean CLIPScore of the captioning rewrites, for each generation (pooled over seeds)."""
     rows = {}
     for name, frame in items.groupby("generation", sort=True):
         scores = frame.clipscore.dropna()
-        rows[name] = {"reward_mean": float(frame.reward.mean()), "unchanged_share": float(frame.unchanged.mean()),
+        rows[name] = {"reward_mean": float(frame.reward.mean()), "form_mean": float(frame.form.mean()),
+                      "unchanged_share": float(frame.unchanged.mean()),
                       "captioning_clipscore": float(scores.mean()) if len(scores) else float("nan"),
                       "samples": len(frame)}
     return pd.DataFrame(rows).T

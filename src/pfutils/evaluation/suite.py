@@ -11,21 +11,27 @@ from pathlib import Path
 import datasets
 import pandas as pd
 
-from .config import EvaluationParams
+from .config import UNSEEDED, EvaluationParams  # noqa: F401 (UNSEEDED: the notebook's import)
 from .predict import chat_answers
+from ..textstats import form_score
 from .scores import hallucination, object_recall, rouge_to_reference, vqa_correct
 
 TASKS = ("captioning", "vqa_held_in", "vqa_held_out", "multi_image_held_in", "multi_image_held_out")
+# The per-item scores committed under reports/eval/ (no texts: those stay in data/eval/), enough to recompute
+# every number and interval of stage 08.
+SCORE_COLUMNS = ("task", "dataset", "id", "seed", "correct", "reward", "form", "rouge_l", "sts", "object_recall",
+                 "hallucinated_objects", "hallucinated", "misplaced", "mentions")
 
 
 def test_rows(sources: Path, p: EvaluationParams) -> dict[str, list[dict]]:
-    """The first `samples_per_dataset` test samples of every dataset of every task."""
+    """The first `samples_per_dataset` test samples of every dataset of every task (all of them when it is None)."""
     rows = {}
     for task in TASKS:
         rows[task] = []
         for name in getattr(p.sets, task):
             test = datasets.load_from_disk(str(sources / name))["test"]
-            rows[task] += list(test.select(range(min(p.samples_per_dataset, test.num_rows))))
+            limit = test.num_rows if p.samples_per_dataset is None else min(p.samples_per_dataset, test.num_rows)
+            rows[task] += list(test.select(range(limit)))
     return rows
 
 
@@ -54,16 +60,18 @@ def answer_frame(model, tokenizer, rows: dict[str, list[dict]], p: EvaluationPar
         if any(r["answer"] for r in items):
             frame["correct"] = vqa_correct(items, answers, judge)
         frame["reward"] = reward.score(instructions, answers)
+        frame["form"] = [form_score(a) for a in answers]
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
 def reference_frame(rows: dict[str, list[dict]], reward) -> pd.DataFrame:
-    """The raw annotations as a "model" (Figure 8 counts them): their reward on the VQA items."""
+    """The raw annotations as a "model" (Figure 8 counts them): their reward and form score on the VQA items."""
     items = [r for task in ("vqa_held_in", "vqa_held_out") for r in rows[task]]
     return pd.DataFrame({"task": ["vqa_held_in"] * len(rows["vqa_held_in"]) + ["vqa_held_out"] * len(rows["vqa_held_out"]),
                          "id": [r["id"] for r in items],
-                         "reward": reward.score([r["instruction"] for r in items], [r["response"] for r in items])})
+                         "reward": reward.score([r["instruction"] for r in items], [r["response"] for r in items]),
+                         "form": [form_score(r["response"]) for r in items]})
 
 
 def summary(frame: pd.DataFrame) -> dict[str, float]:
@@ -89,7 +97,20 @@ def summary(frame: pd.DataFrame) -> dict[str, float]:
         "multi_image_held_out_accuracy": mean("multi_image_held_out", "correct"),
         "reward_mean": round(float(vqa.reward.mean()), 4),
         "reward_median": round(float(vqa.reward.median()), 4),
+        "form_mean": round(float(vqa.form.mean()), 4),
         "hallucinated_objects_answers": round(float(grounded.hallucinated_objects.mean()), 4) if len(grounded) else None,
         "hallucinated_answers": round(float(grounded.hallucinated.mean()), 4) if len(grounded) else None,
         "misplaced_answers": round(float(grounded.misplaced.mean()), 4) if len(grounded) else None,
     }
+
+
+def score_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The per-item scores of `answer_frame` rows (SCORE_COLUMNS that exist), texts left out: a small table."""
+    return frame[[c for c in SCORE_COLUMNS if c in frame.columns]]
+
+
+def seed_summaries(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """`summary` of every model and training seed: one row per (model, seed), for figures with seed spread."""
+    rows = [{"model": name, "seed": int(seed), **summary(part)}
+            for name, frame in frames.items() for seed, part in frame.groupby("seed", sort=True)]
+    return pd.DataFrame(rows).set_index(["model", "seed"])

@@ -1,5 +1,5 @@
-"""Verdicts from uncertainty: a claim's effect, its 95% bootstrap interval over evaluation items, and the rule that
-turns the two into "holds", "contradicted", "inconclusive" or "not testable".
+"""Verdicts from uncertainty: a claim's effect, its 95% bootstrap interval over training seeds and evaluation items,
+and the rule that turns the two into "holds", "contradicted", "inconclusive" or "not testable".
 
 A claim states a direction of an effect (this model minus that one, on these items):
 - `increase` holds when the interval lies above 0, and is contradicted when it lies below 0;
@@ -31,26 +31,48 @@ class Effect:
     high: float
 
 
+def _seeds_by_items(sample) -> np.ndarray:
+    """A sample as a (seeds, items) matrix: one value per evaluation item, one row per training seed (a 1-D
+    sample is one seed's)."""
+    values = np.asarray(sample, dtype=float)
+    if values.ndim == 1:
+        values = values[None, :]
+    if values.ndim != 2:
+        raise ValueError(f"a sample is one value per item, or a (seeds, items) matrix; got shape {values.shape}")
+    return values
+
+
 def bootstrap_effect(statistic: Callable[..., float], *samples: np.ndarray, paired: bool, resamples: int,
                      confidence: float, seed: int) -> Effect:
-    """`statistic(*samples)` and its percentile interval over `resamples` bootstrap draws. Paired samples (one
-    value per evaluation item in each, the same items in the same order) are resampled with the same item
-    indices; unpaired ones each on their own."""
-    samples = tuple(np.asarray(s, dtype=float) for s in samples)
-    if paired and len({len(s) for s in samples}) != 1:
-        raise ValueError(f"paired samples must have one value per item each; lengths {[len(s) for s in samples]}")
-    if any(len(s) == 0 for s in samples):
+    """`statistic(*samples)` and its percentile interval over `resamples` two-level bootstrap draws.
+
+    Each sample is one value per evaluation item, or a (seeds, items) matrix when the models were trained with
+    several seeds. A draw resamples the seeds with replacement, then the items with replacement, so the interval
+    covers both training noise and which items were drawn (with one seed, items alone). Paired samples (the same
+    items in the same order, the same seeds in the same order: a stage-2 variant of seed k started from stage 1
+    of seed k) share the drawn indices; unpaired ones are each resampled on their own. `statistic` gets the
+    drawn (seeds, items) matrices."""
+    samples = tuple(_seeds_by_items(s) for s in samples)
+    if paired and len({s.shape for s in samples}) != 1:
+        raise ValueError(f"paired samples must have one value per item (and seed) each; shapes "
+                         f"{[s.shape for s in samples]}")
+    if any(s.size == 0 for s in samples):
         raise ValueError("a bootstrap needs at least one item in every sample")
     rng = np.random.default_rng(seed)
+
+    def drawn(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        seeds, items = shape
+        return np.ix_(rng.integers(0, seeds, seeds), rng.integers(0, items, items))
+
     draws = np.empty(resamples)
     for k in range(resamples):
         if paired:
-            index = rng.integers(0, len(samples[0]), len(samples[0]))
+            index = drawn(samples[0].shape)
             draws[k] = statistic(*(s[index] for s in samples))
         else:
-            draws[k] = statistic(*(s[rng.integers(0, len(s), len(s))] for s in samples))
+            draws[k] = statistic(*(s[drawn(s.shape)] for s in samples))
     tail = (1 - confidence) / 2
-    low, high = np.quantile(draws, [tail, 1 - tail])
+    low, high = np.nanquantile(draws, [tail, 1 - tail])  # NaN: a draw where the statistic is undefined
     return Effect(float(statistic(*samples)), float(low), float(high))
 
 

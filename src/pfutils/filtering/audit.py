@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..evaluation.scores import hallucination
 from ..scoring.clipscore import ClipScorer, split_paragraphs
 from ..toyworld.checkers import answer_label, mentions
 from ..toyworld.scene import scenes_from_json
@@ -62,6 +63,18 @@ def hallucinated(text: str, scene_json: str, positions: bool = False) -> bool | 
     if not scene_json:
         return None
     return any(m.hallucinated for m in mentions(text, scenes_from_json(scene_json), positions))
+
+
+HALLUCINATION_KINDS = ("objects", "attributes", "positions")
+
+
+def hallucination_kinds(text: str | None, scene_json: str) -> dict[str, bool | None]:
+    """Which kinds of hallucination a text has, each stricter than the one before: `objects` (names a shape the
+    image lacks: CHAIR), `attributes` (an absent object-attribute combination), `positions` (also a wrong place).
+    None for each where there is no text or no scene (real data)."""
+    if text is None or not scene_json:
+        return dict.fromkeys(HALLUCINATION_KINDS)
+    return dict(zip(HALLUCINATION_KINDS, hallucination(text, scene_json)[:3]))
 
 
 def rewrite_is_bad(record: dict, text_field: str = "rewrite") -> bool | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..config import Section
 from .pairs import STYLES
@@ -22,6 +22,9 @@ class RewardPairs(Section):
     styles: tuple[Style, ...] = STYLES
     per_chosen: int = Field(3, ge=1, le=len(STYLES))  # rejected variants per polite response, at most
     heldout_share: float = Field(0.25, gt=0.0, lt=1.0)  # share of distinct prompts held out for accuracy
+    # styles of `styles` never trained on: the held-out prompts' pairs in them measure whether the model prefers
+    # polite responses over raw styles it was never shown (the paper's raw annotations are `answer` and `caption`)
+    unseen_styles: tuple[Style, ...] = ()
 
     @field_validator("styles")
     @classmethod
@@ -29,6 +32,20 @@ class RewardPairs(Section):
         if not v or len(set(v)) != len(v):
             raise ValueError(f"must list distinct styles, at least one, of {STYLES}; got {list(v)}")
         return v
+
+    @model_validator(mode="after")
+    def _unseen_among_styles(self):
+        outside = [s for s in self.unseen_styles if s not in self.styles]
+        if outside or len(set(self.unseen_styles)) != len(self.unseen_styles):
+            raise ValueError(f"unseen_styles must name distinct styles of `styles` {list(self.styles)}; got "
+                             f"{list(self.unseen_styles)}")
+        if not self.trained_styles:
+            raise ValueError("unseen_styles leaves no style to train on")
+        return self
+
+    @property
+    def trained_styles(self) -> tuple[str, ...]:
+        return tuple(s for s in self.styles if s not in self.unseen_styles)
 
 
 class Backbone(Section):

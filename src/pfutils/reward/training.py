@@ -110,16 +110,21 @@ def train_reward_model(model: LlamaForSequenceClassification, tokenizer, pairs: 
 
 
 def model_card(config: RewardTraining, seed: int, backbone: str, n_train: int, n_heldout: int,
-               heldout_accuracy: float, accuracy_by_style: dict[str, float]) -> str:
-    """The README.md of a trained reward model: what it is, what it learnt from, how well it ranks held-out pairs."""
-    styles = "\n".join(f"| {style} | {accuracy:.3f} |" for style, accuracy in sorted(accuracy_by_style.items()))
+               heldout_accuracy: float, accuracy_by_style: dict[str, float],
+               unseen_by_style: dict[str, float] | None = None) -> str:
+    """The README.md of a trained reward model: what it is, what it learnt from, how well it ranks held-out pairs
+    (in the styles it trained on, and in those it never saw)."""
+    styles = "\n".join([f"| {style} | trained on | {accuracy:.3f} |" for style, accuracy in sorted(accuracy_by_style.items())]
+                       + [f"| {style} | never seen | {accuracy:.3f} |"
+                          for style, accuracy in sorted((unseen_by_style or {}).items())])
     params = "\n".join(f"- {key}: {value}" for key, value in config.model_dump().items())
     return f"""# Politeness reward model (tiny profile)
 
 The tiny profile's stand-in for OpenAssistant/reward-model-deberta-v3-large-v2, the reward model the paper scores
 politeness with (Figures 6, 8, 9). A LLaMA-architecture backbone ({backbone}) with a scalar head, trained with
 the Bradley-Terry loss -log sigmoid(r_chosen - r_rejected) to prefer the polite teacher response over raw-style
-variants of it (short answers, captions, distorted drafts, augmentations, lower case, no punctuation).
+variants of it (of short answers, captions, distorted drafts, augmentations, lower case, no punctuation: the styles
+marked "trained on" below; those marked "never seen" were kept out of training to test how far it generalises).
 
 Input: `{TEXT_FORMAT!r}`; the reward is the head's output at the final EOS. Load with
 `pfutils.reward.reward_model("trained", this_directory)`.
@@ -130,8 +135,8 @@ prompt (no instruction on both sides).
 
 ## Held-out pairwise accuracy (chosen scored above rejected): {heldout_accuracy:.3f}
 
-| rejected style | accuracy |
-|---|---|
+| rejected style | in training | accuracy |
+|---|---|---|
 {styles}
 
 ## Parameters

@@ -24,7 +24,7 @@ from ..training.trainer import train
 from .rewrite import rewriter_examples
 
 
-def train_rewriter(params, base_dir: Path, pairs_dir: Path, out_dir: Path, name: str) -> list[dict]:
+def train_rewriter(params, base_dir: Path, pairs_dir: Path, out_dir: Path, name: str, seed: int) -> list[dict]:
     """Trains a rewriter on the distorted pairs of `pairs_dir` starting from the Flamingo in `base_dir`."""
     p = params.rewriter
     # Loaded on the CPU; the trainer moves it to this process's device (one GPU per rank under torchrun).
@@ -32,13 +32,13 @@ def train_rewriter(params, base_dir: Path, pairs_dir: Path, out_dir: Path, name:
     # The rewriter continues the LoRA adapter its starting model carries: Guanaco-7B's on the paper's base, Clever
     # Flamingo's for the second generation ("initialised from Clever Flamingo instead of OpenFlamingo-9B"), or a
     # fresh one where there is none (toyworld's base).
-    torch.manual_seed(params.seed)
+    torch.manual_seed(seed)
     if not has_lora(model):
         add_lora(model, params.model.lora)
     rows = datasets.load_from_disk(str(pairs_dir))["train"]
     examples, rejects = rewriter_examples(tokenizer, rows, p.template, p.train.context_length, model.behaviour)
     model, curve = train(model, tokenizer, examples, p.train, Path(params.paths.data) / "checkpoints" / name,
-                         params.seed, image_transform(model.vision_encoder), name=name,
+                         seed, image_transform(model.vision_encoder), name=name,
                          compile_layers=params.compute.compile_training,
                          shard_frozen=params.compute.shard_frozen_weights)
     if process_state().is_main_process:
@@ -47,7 +47,7 @@ def train_rewriter(params, base_dir: Path, pairs_dir: Path, out_dir: Path, name:
                                   "drafts into the original polite responses (Section 3.3).",
                       data=f"{len(examples)} distorted pairs from {pairs_dir} ({len(rejects)} too long)",
                       params={"rewriter": p.model_dump(), "lora": params.model.lora.model_dump(),
-                              "started_from": str(base_dir)})
+                              "started_from": str(base_dir), "seed": seed})
         write_json({"curve": curve, "examples": len(examples), "too_long": rejects}, out_dir / "training.json")
     return curve
 
@@ -57,11 +57,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--start", help="the Flamingo to start from (default: models/base/flamingo)")
     parser.add_argument("--name", default="polite_flamingo", help="output directory under models/")
+    parser.add_argument("--seed", type=int, help="training seed (default: params' seed; the second generation: "
+                                                 "its Clever Flamingo's)")
     args = parser.parse_args(argv)
     params = load_params(args.params)
     models, data = Path(params.paths.models), Path(params.paths.data)
     train_rewriter(params, Path(args.start or models / "base" / "flamingo"), data / "distorted", models / args.name,
-                   args.name)
+                   args.name, params.seed if args.seed is None else args.seed)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..config import Section
 from ..training.trainer import TrainConfig
@@ -30,7 +30,16 @@ class TuningParams(Section):
     stage2: Stage
     stage3: Stage
     comparisons: tuple[Comparison, ...] = Field(description="comparison models and stage-2 ablations to train")
+    seeds: tuple[int, ...] = Field(min_length=1, max_length=64, description="training seeds: every model is "
+                                   "trained once per seed (the claims' intervals cover training noise across them)")
     low_resolution_px: int = Field(ge=1, le=4096, description="low_resolution: the vision tower's input size in "
                                    "pixels (the paper: 224 instead of 336); a multiple of its patch size")
     second_generation: SecondGeneration
     bench_steps: int = Field(ge=1, le=100_000, description="steps per side of stage 05's throughput benchmark")
+
+    @field_validator("seeds")
+    @classmethod
+    def _distinct_seeds(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if len(set(v)) != len(v) or any(seed < 0 for seed in v):
+            raise ValueError(f"must list distinct non-negative seeds; got {list(v)}")
+        return v

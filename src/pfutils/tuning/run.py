@@ -1,6 +1,10 @@
 """Stage 06's job: trains one tuned model by its recipe (`pfutils.tuning.recipes`).
 
-    python -m pfutils.tuning.run --params params.yaml --model stage2    (or under torchrun)
+    python -m pfutils.tuning.run --params params.yaml --model stage2 --seed 0    (or under torchrun)
+
+Each training seed of `tuning.seeds` is a replicate of the whole schedule: `models/clever/seed<k>/<model>`,
+started from the same seed's start model (stage 2 of seed 1 from stage 1 of seed 1), its adapter initialised,
+its data shuffled and augmented from that seed.
 """
 from __future__ import annotations
 
@@ -50,13 +54,18 @@ def frozen_lora_folded(model, trainable: str):
             model.lang_encoder.unmerge_adapter()
 
 
-def tune(params, name: str) -> list[dict]:
+def tuned_dir(models: str | Path, seed: int, name: str) -> Path:
+    """Where the model `name` of training seed `seed` is saved."""
+    return Path(models) / "clever" / f"seed{seed}" / name
+
+
+def tune(params, name: str, seed: int) -> list[dict]:
     recipe, tuning = RECIPES[name], params.tuning
     models, data = Path(params.paths.models), Path(params.paths.data)
-    start = models / "base" / "flamingo" if recipe.start == "base" else models / "clever" / recipe.start
+    start = models / "base" / "flamingo" if recipe.start == "base" else tuned_dir(models, seed, recipe.start)
     model, tokenizer = load_flamingo(start, device="cpu", dtype=runtime_dtype(runtime_device()))
     config, max_images = train_config(tuning, recipe)
-    torch.manual_seed(params.seed)
+    torch.manual_seed(seed)
     if "lora" in config.trainable.split("+") and not has_lora(model):
         add_lora(model, params.model.lora)
     if recipe.low_resolution:
@@ -66,20 +75,21 @@ def tune(params, name: str) -> list[dict]:
     tokenized = tokenized_turns(tokenizer, turns, model.behaviour)
 
     def examples(epoch: int) -> list[dict]:
-        return epoch_examples(tokenized, config.context_length, max_images, params.seed, epoch, tuning.augment)
+        return epoch_examples(tokenized, config.context_length, max_images, seed, epoch, tuning.augment)
 
     with frozen_lora_folded(model, config.trainable):
-        model, curve = train(model, tokenizer, examples, config, data / "checkpoints" / f"tuning-{name}",
-                             params.seed, image_transform(model.vision_encoder), name=name,
+        model, curve = train(model, tokenizer, examples, config, data / "checkpoints" / f"tuning-seed{seed}-{name}",
+                             seed, image_transform(model.vision_encoder), name=name,
                              compile_layers=params.compute.compile_training,
                              shard_frozen=params.compute.shard_frozen_weights)
     if process_state().is_main_process:
-        out = models / "clever" / name
-        save_flamingo(model, out, tokenizer, title=f"Clever Flamingo: {name}",
+        out = tuned_dir(models, seed, name)
+        save_flamingo(model, out, tokenizer, title=f"Clever Flamingo: {name} (training seed {seed})",
                       description=f"Started from {recipe.start}; trained {config.trainable} on {recipe.data} with "
                                   f"{recipe.stage}'s hyper-parameters (Section 4.3, Figure 9).",
                       data=f"{len(rows)} samples of {recipe.data}, multi-turn augmentation {tuning.augment}",
-                      params={"recipe": recipe.__dict__, "train": config.model_dump(), "max_images": max_images},
+                      params={"recipe": recipe.__dict__, "train": config.model_dump(), "max_images": max_images,
+                              "seed": seed},
                       save_vision="vit" in config.trainable.split("+"))
         write_json({"curve": curve, "samples": len(rows)}, out / "training.json")
     return curve
@@ -89,8 +99,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--model", required=True, choices=sorted(RECIPES))
+    parser.add_argument("--seed", required=True, type=int, help="a training seed of tuning.seeds")
     args = parser.parse_args(argv)
-    tune(load_params(args.params), args.model)
+    params = load_params(args.params)
+    if args.seed not in params.tuning.seeds:
+        parser.error(f"--seed {args.seed} is not one of tuning.seeds {list(params.tuning.seeds)}")
+    tune(params, args.model, args.seed)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,62 @@
+"""Stage 08's findings from toyworld's exact truth: hallucination shares by kind, each filter's precision and
+recall against the truth, whether filtering reduced hallucination, every model's hallucination (synthetic truth
+tables here, where the answers are known)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from pfutils.figures.config import ClaimsParams
+from pfutils.figures.findings import conditional_share, findings, findings_markdown
+
+PARAMS = ClaimsParams(resamples=300, confidence=0.95, margin=0.05)
+
+
+def _truth(n: int = 400) -> pd.DataFrame:
+    """Rewrites of which the first half hallucinate objects; `nli` drops exactly those (perfect), `sts` drops every
+    fourth rewrite whatever it is (blind); PF-1M keeps what nli passed, and hallucinates as often as it would
+    without it for attributes."""
+    bad = np.arange(n) < n // 2
+    return pd.DataFrame({
+        "id": [f"r{i}" for i in range(n)], "dataset": "d", "category": "vqa_short",
+        "in_pf1m": ~bad, "answer_changed": [None] * n,
+        **{f"raw_{k}": bad for k in ("objects", "attributes", "positions")},
+        **{f"rewrite_{k}": bad for k in ("objects", "attributes", "positions")},
+        **{f"pf1m_{k}": np.where(bad, None, False) for k in ("objects", "attributes", "positions")},
+        "dropped_by_nli": bad.astype(float), "dropped_by_sts": (np.arange(n) % 4 == 0).astype(float),
+        "dropped_by_length": np.nan})
+
+
+def _frames():
+    rows = [{"task": "captioning", "id": f"c{i}", "seed": s, "hallucinated_objects": (i + s) % 2 == 0,
+             "hallucinated": True, "misplaced": True, "mentions": 2} for s in (0, 1, 2) for i in range(50)]
+    return {"stage3": pd.DataFrame(rows)}
+
+
+def test_filters_are_held_to_the_truth_with_intervals():
+    found = findings(_truth(), _frames(), PARAMS, seed=0)
+    by = {(r["filter"], r["bad"]): r for r in found["filters"]}
+    nli = by["nli", "objects"]
+    assert nli["precision"]["share"] == 1.0 and nli["recall"]["share"] == 1.0 and nli["base_rate"] == 0.5
+    sts = by["sts", "objects"]
+    assert sts["precision"]["ci_low"] < 0.5 < sts["precision"]["ci_high"], "a blind filter's precision is the base rate"
+    assert sts["recall"]["share"] == pytest.approx(0.25, abs=0.02)
+    assert not any(r["filter"] == "length" for r in found["filters"]), "a filter that examined nothing has no row"
+    assert not any(r["bad"] == "answer changed" for r in found["filters"]), "no answer truth, no row"
+
+
+def test_the_filtering_effect_and_every_models_hallucination():
+    found = findings(_truth(), _frames(), PARAMS, seed=0)
+    effect = {r["kind"]: r for r in found["filtering_effect"]}
+    assert effect["objects"]["rewrites"] == 0.5 and effect["objects"]["pf1m"] == 0.0
+    assert effect["objects"]["reading"] == "filtering reduced it" and effect["objects"]["ci_high"] < 0
+    texts = {(r["texts"], r["kind"]): r["share"] for r in found["texts"]}
+    assert texts["raw annotations", "objects"] == 0.5 and texts["PF-1M", "positions"] == 0.0
+    models = {(r["model"], r["kind"]): r for r in found["models"]}
+    assert models["stage3", "objects"]["share"] == pytest.approx(0.5, abs=0.02)
+    assert models["stage3", "objects"]["seeds"] == 3 and models["stage3", "attributes"]["share"] == 1.0
+    markdown = findings_markdown(found, PARAMS)
+    assert "| nli | objects |" in markdown and "filtering reduced it" in markdown
+
+
+def test_a_share_given_something_that_never_happens_is_not_available():
+    assert conditional_share(np.array([True, False]), np.array([False, False]), PARAMS, seed=0)["share"] is None

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pfutils.figures.claims import (COMPARISONS, UNSEEDED, VERDICTS, claim_results, claims_json, claims_markdown,
+from pfutils.figures.claims import (COMPARISONS, UNSEEDED, VERDICTS, at_bound, claim_results, claims_json, claims_markdown,
                                     paired_matrices, seed_matrix)
 from pfutils.figures.config import ClaimsParams
 from pfutils.figures.evidence import Effect, bootstrap_effect, verdict
@@ -29,6 +29,13 @@ PARAMS = ClaimsParams(resamples=500, confidence=0.95, margin=0.05)
 ])
 def test_the_verdict_rule(effect, direction, expected):
     assert verdict(effect, direction, margin=0.05) == expected
+
+
+def test_which_baselines_sit_at_a_bound():
+    assert at_bound("form score", 1.0, "increase") and at_bound("unchanged", 0.0, "decrease")
+    assert at_bound("win rate", 1.0, "increase") and not at_bound("win rate", 1.0, "decrease")
+    assert not at_bound("reward", 1e6, "increase"), "the reward has no bound"
+    assert not at_bound("held-in accuracy", 0.99, "increase")
 
 
 def test_a_baseline_at_the_bound_is_not_testable_whatever_the_interval():
@@ -133,9 +140,10 @@ def test_the_registry_reads_verdicts_from_the_items():
     assert verdicts["PF-1M is more polite than the raw annotations it was rewritten from (reward)"] == "holds"
     win = results["Clever Flamingo is preferred over the raw annotations (reward)"]
     assert win.verdict == "holds" and "base model (control): 100.0%" in win.control
-    # the control: the base model (reward 1.0) beats the raw annotations as often as stage 3 (0.9) does
+    # the control: the base model (reward 1.0) already beats every raw annotation, so stage 3 cannot beat it more
     lift = results["Clever Flamingo beats the raw annotations more often than the untuned base model does (reward)"]
-    assert lift.verdict == "inconclusive" and lift.effect.estimate == pytest.approx(0.0)
+    assert lift.verdict == "not testable" and lift.effect.estimate == pytest.approx(0.0)
+    assert verdicts["The second-generation rewriter is more polite (form score)"] == "holds"
     assert results["Stage 2 raises in-domain accuracy over stage 1"].seeds == 3
     assert "control" in results["Stage 2 lowers politeness below stage 1 (reward)"].control
     frames["stage3"] = _frame(0.5, 0.45, 0.9, seed=3)  # stage 3 loses in-domain accuracy: "maintains" is contradicted

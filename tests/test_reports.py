@@ -12,7 +12,7 @@ from pfutils.params import load_params
 FIELDS = {"claim", "paper", "direction", "effect", "ci_low", "ci_high", "seeds", "n", "verdict"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def claims(root) -> list[dict]:
     return json.loads((root / "reports" / "claims.json").read_text())
 

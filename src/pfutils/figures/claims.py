@@ -28,6 +28,15 @@ COLUMNS = {"held-in accuracy": "correct", "held-out accuracy": "correct", "VQA a
            "reward": "reward", "form score": "form", "captioning Rouge-L": "rouge_l"}
 POLITENESS = ("reward", "form score")
 SIGN = {"increase": 1, "decrease": -1, "maintain": 1, "no_gain": -1}
+BOUNDED = ("held-in accuracy", "held-out accuracy", "VQA accuracy", "form score", "captioning Rouge-L", "win rate",
+           "unchanged")  # metrics that live in [0, 1]; the reward has no bound
+
+
+def at_bound(metric: str, baseline: float, direction: Direction) -> bool:
+    """Whether the baseline already sits where the claimed direction cannot go (a form score of 1 cannot rise,
+    a share unchanged of 0 cannot fall): such a claim is "not testable", whatever the interval."""
+    return metric in BOUNDED and ((direction == "increase" and baseline >= 1.0)
+                                  or (direction == "decrease" and baseline <= 0.0))
 
 
 @dataclass(frozen=True)
@@ -162,7 +171,8 @@ def comparison_result(c: Comparison, frames: dict[str, pd.DataFrame], p: ClaimsP
     measured = (f"{c.metric} {baseline.mean():.3f} ({c.baseline}) -> {model.mean():.3f} ({c.model}), "
                 f"{model.shape[1]} items x {model.shape[0]} seeds")
     return ClaimResult(c.claim, c.source, c.paper, c.direction, measured, effect,
-                       verdict(effect, c.direction, p.margin), model.shape[0], model.shape[1],
+                       verdict(effect, c.direction, p.margin, at_bound(c.metric, baseline.mean(), c.direction)),
+                       model.shape[0], model.shape[1],
                        _control(frames, c.metric))
 
 
@@ -201,7 +211,8 @@ def win_rate_results(frames: dict[str, pd.DataFrame], raw: pd.DataFrame, p: Clai
             f"Clever Flamingo beats the raw annotations more often than the untuned base model does ({metric})",
             "Figure 8, control", "the tuning makes the answers polite", "increase",
             f"win rate over raw annotations {base.mean():.1%} (base) -> {clever.mean():.1%} (stage3), {shape}",
-            lift, verdict(lift, "increase"), clever.shape[0], clever.shape[1]))
+            lift, verdict(lift, "increase", at_bound=at_bound("win rate", base.mean(), "increase")),
+            clever.shape[0], clever.shape[1]))
     return results
 
 
@@ -220,7 +231,8 @@ def pf1m_results(rewards: pd.DataFrame, p: ClaimsParams, seed: int) -> list[Clai
             f"PF-1M is more polite than the raw annotations it was rewritten from ({metric})", "Figure 6",
             "median reward -2.42 -> -0.50", "increase",
             f"{name} {metric} {statistic(raw):.2f} (raw, n={len(raw)}) -> {statistic(pf1m):.2f} (PF-1M, "
-            f"n={len(pf1m)}), one rewriter seed", effect, verdict(effect, "increase"), 1, len(pf1m)))
+            f"n={len(pf1m)}), one rewriter seed", effect,
+            verdict(effect, "increase", at_bound=at_bound(metric, float(statistic(raw)), "increase")), 1, len(pf1m)))
     return results
 
 
@@ -240,12 +252,13 @@ def generation_results(items: pd.DataFrame, p: ClaimsParams, seed: int) -> list[
         two, one = paired_matrices(seed_matrix(second, ("rewrite",), column), seed_matrix(first, ("rewrite",), column))
         effect = bootstrap_effect(_mean_difference, two, one, paired=True, resamples=p.resamples,
                                   confidence=p.confidence, seed=seed)
-        at_bound = column == "unchanged" and one.mean() == 0.0  # nothing left unchanged to reduce
+        metric = {"unchanged": "unchanged", "reward": "reward", "form": "form score"}[column]
         shown = (lambda v: f"{v:.2%}") if column == "unchanged" else (lambda v: f"{v:.2f}")
         results.append(ClaimResult(claim, "Table 3", paper, direction,
                                    f"{column} {shown(one.mean())} -> {shown(two.mean())}, {two.shape[1]} samples x "
                                    f"{two.shape[0]} seeds", effect,
-                                   verdict(effect, direction, at_bound=at_bound), two.shape[0], two.shape[1]))
+                                   verdict(effect, direction, at_bound=at_bound(metric, one.mean(), direction)),
+                                   two.shape[0], two.shape[1]))
     return results
 
 
@@ -272,7 +285,8 @@ def claims_markdown(claims: list[dict], p: ClaimsParams) -> str:
              "seeds, then evaluation items, paired where both sides answer the same items with the same seeds). A "
              "claim holds only when the interval excludes no effect in the paper's direction, is contradicted when "
              "it excludes it in the other, and is inconclusive otherwise; \"maintains\" and \"no gain\" use a "
-             f"margin of {p.margin}; \"not testable\" when the baseline already sits at the bound. Training seeds "
+             f"margin of {p.margin}; \"not testable\" when the baseline already sits at the bound the claimed direction "
+             "cannot pass (a share of 0 or 1, a form score of 1). Training seeds "
              f"per claim: {', '.join(map(str, seeds))} (the rewriter of Figure 6 is trained once). {counts}.", "",
              f"| claim | paper | this run | effect [{p.confidence:.0%} interval] | verdict |", "|---|---|---|---|---|"]
     for c in claims:

@@ -722,3 +722,25 @@ def test_an_image_that_does_not_decode_is_a_reject_with_the_decoder_error(tmp_pa
     rows, rejects = LOADERS["coco"](**fixture["files"], image_root=fixture["image_root"], split="train")
     assert rows == []
     assert rejects[1]["id"] == "42" and rejects[1]["reason"].startswith(f"unreadable image {image}: ")
+
+
+@pytest.mark.parametrize("mode, fmt", [("CMYK", "JPEG"), ("L", "JPEG"), ("P", "PNG"), ("RGBA", "PNG"), ("LA", "PNG"),
+                                       ("I;16", "PNG"), ("1", "PNG")])
+def test_images_in_every_colour_mode_real_data_uses_are_accepted_and_read_as_rgb(tmp_path, mode, fmt):
+    """Real datasets mix colour modes (CMYK JPEGs in COCO, palette and RGBA PNGs, 16-bit grayscale): stage 00
+    keeps their records, and the model reads each as a 3-channel image."""
+    import numpy as np
+    import torch
+
+    from pfutils.model.images import images_tensor
+
+    fixture = FIXTURES["coco"](tmp_path)
+    image = tmp_path / "coco" / "val2014" / "COCO_val2014_000000000042.jpg"  # the name the annotation gives
+    Image.new("RGB", (64, 48), (10, 200, 30)).convert(mode).save(image, format=fmt)
+    rows, rejects = LOADERS["coco"](**fixture["files"], image_root=fixture["image_root"], split="train")
+    assert len(rows) == 1 and not [r for r in rejects if str(image) in r["reason"]], rejects
+    def to_tensor(im):
+        return torch.from_numpy(np.asarray(im.resize((20, 20)), dtype="float32")).permute(2, 0, 1)
+
+    pixels, mask = images_tensor([[Image.open(image)]], to_tensor)
+    assert pixels.shape[-3:] == (3, 20, 20) and mask.all()

@@ -27,7 +27,7 @@ def test_without_a_scene_the_truth_metrics_are_not_available_not_zero():
     model's summary leaves them out instead of crashing or counting them."""
     import pandas as pd
 
-    from pfutils.evaluation.suite import summary
+    from pfutils.evaluation.summary import summary
 
     assert object_recall("A red circle.", "") is None
     assert hallucination("A red circle.", "") == (None, None, None, 0)

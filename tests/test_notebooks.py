@@ -27,18 +27,25 @@ def test_notebooks_are_stripped_and_parameterised(root):
 
 def test_every_notebook_is_one_papermill_stage(root):
     """Every stage but the first (`check_params`, which validates params.yaml before DVC deletes any output) runs
-    one notebook, and depends on that check's stamp so that it cannot start on a bad params file."""
+    one notebook, and depends on that check's stamp so that it cannot start on a bad params file. A notebook run
+    once per model (a papermill `-p` parameter: `tune@<recipe>`, `evaluate@<recipe>`, `evaluate_base`) keeps one
+    executed copy per model, `reports/notebooks/<notebook>/<model>.ipynb`."""
     stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
     check = stages.pop("check_params")
     assert check["params"] == [{"params.yaml": None}], "the check reads the whole params file"
     stamp = next(iter(check["outs"][0]))
     by_notebook = {}
     for name, stage in stages.items():
+        stage = stage.get("do", stage)  # a foreach stage's template
         assert stamp in stage["deps"], f"stage {name} must depend on the params check ({stamp})"
         cmd = stage["cmd"].removeprefix("python -m pfutils.with_parent ")  # test_with_parent.py checks the prefix
         assert cmd.startswith("papermill notebooks/"), f"stage {name} must run its notebook with papermill"
         source, executed = cmd.split()[1:3]
-        assert executed == source.replace("notebooks/", "reports/notebooks/"), name
+        if " -p " in cmd:
+            model = cmd.split(" -p ")[1].split()[1]
+            assert executed == source.replace("notebooks/", "reports/notebooks/").replace(".ipynb", f"/{model}.ipynb"), name
+        else:
+            assert executed == source.replace("notebooks/", "reports/notebooks/"), name
         assert source in stage["deps"], f"stage {name} must depend on its notebook"
         assert {executed: {"cache": False}} in stage["outs"], f"stage {name}: executed notebook as cache: false out"
         assert stage.get("params"), f"stage {name} declares no params"

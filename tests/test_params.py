@@ -78,10 +78,11 @@ def test_an_input_size_the_patches_do_not_tile_fails_before_any_stage(root):
     """ViT-L-14-336's 14-px patches tile 224 px (the paper's ablation), not 230: the params check says so, naming
     the key, instead of stage 06 failing after hours of training."""
     paper = profile_params("paper", root / "params.yaml", root / "profiles")
-    assert validate(paper).tuning.low_resolution_px == 224
+    assert validate(paper).tuning.recipes["low_resolution"].image_px == 224
     bad = copy.deepcopy(paper)
-    bad["tuning"]["low_resolution_px"] = 230
-    _fails(bad, "tuning.low_resolution_px (230) must be a multiple of the patch size of model.vision's tower (14)")
+    bad["tuning"]["recipes"]["low_resolution"]["image_px"] = 230
+    _fails(bad, "tuning.recipes.low_resolution.image_px (230) must be a multiple of the patch size of "
+                "model.vision's tower (14)")
     bad = copy.deepcopy(paper)
     bad["model"]["vision"]["image_size"] = 230
     _fails(bad, "model.vision: Value error, image_size: 230 is not a multiple of the tower's patch size 14")

@@ -1,7 +1,9 @@
 """The whole chain through DVC on a fresh copy of the repository, with the `smoke` profile.
 
 Shows what the README promises: `dvc repro` runs every stage; a second `dvc repro` is a no-op; a changed
-parameter reruns only the stages downstream of it; `dvc metrics show` reads every stage's metrics.
+parameter or line of code reruns exactly the stages that read it (one recipe's hyper-parameter retrains that model
+alone, a new recipe trains only itself, a benchmark setting retrains nothing); `dvc metrics show` reads every
+stage's metrics.
 """
 import hashlib
 import os
@@ -33,6 +35,20 @@ def _ran(output: str) -> set[str]:
     return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")}
 
 
+def _stages(clone: Path) -> set[str]:
+    """Every stage dvc.yaml defines, the foreach ones expanded (tune@stage1, ...)."""
+    return set(_run(["dvc", "stage", "list", "--name-only"], clone).split())
+
+
+def _edit_params(clone: Path, edit) -> None:
+    raw = yaml.safe_load((clone / "params.yaml").read_text())
+    edit(raw)
+    write_yaml_atomic(raw, clone / "params.yaml")
+
+
+HELD_BACK = "more_epochs"  # a recipe the chain first runs without, then adds
+
+
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory, request) -> Path:
     """The working tree as a fresh clone would have it (tracked + new files, nothing ignored), smoke profile."""
@@ -44,7 +60,9 @@ def clone(tmp_path_factory, request) -> Path:
         if (root / name).is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(root / name, target / name)
-    write_yaml_atomic(profile_params("smoke", target / "params.yaml", target / "profiles"), target / "params.yaml")
+    params = profile_params("smoke", target / "params.yaml", target / "profiles")
+    del params["tuning"]["recipes"][HELD_BACK]
+    write_yaml_atomic(params, target / "params.yaml")
     for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
                 ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "clone"]):
         subprocess.run(cmd, cwd=target, check=True)
@@ -52,23 +70,49 @@ def clone(tmp_path_factory, request) -> Path:
 
 
 def test_repro_then_noop_then_only_downstream(clone):
-    stages = set(yaml.safe_load((clone / "dvc.yaml").read_text())["stages"])
+    stages = _stages(clone)
+    assert {"tune@stage3", "evaluate@stage3", "second_generation", "evaluate_base"} <= stages
     first = _run(["dvc", "repro"], clone)
-    assert _ran(first) == stages - {"base_models"}, "every stage runs; the committed base models are reused"
+    assert _ran(first) == stages - {"base_models", "base_eval"}, \
+        "every stage runs but the committed base models and their evaluation, which the smoke profile leaves as they are"
     for artifact in ("reports/claims.md", "reports/claims.json", "reports/findings.json", "reports/eval/stage3.csv",
+                     "reports/notebooks/06_tuning/stage3.ipynb", "reports/notebooks/07_evaluation/base.ipynb",
                      "reports/figures/figure9_stages_and_ablations.png",
                      "reports/tables/table1_captioning_vqa.md", "data/pf1m_release/pf1m.json"):
         assert (clone / artifact).exists(), artifact
     again = _run(["dvc", "repro"], clone)
     assert _ran(again) == set(), f"second dvc repro was not a no-op:\n{again}"
-    params = clone / "params.yaml"
-    params.write_text(params.read_text().replace("samples_per_dataset: 2", "samples_per_dataset: 3"))
-    changed = _run(["dvc", "repro"], clone)
-    assert _ran(changed) == {"check_params", "evaluation", "figures"}, \
-        "the params check (its stamp unchanged), then only the stages downstream of the changed key rerun"
+    evaluations = {s for s in stages if s.startswith("evaluate")}
+
+    def repro_after(edit) -> set[str]:
+        _edit_params(clone, edit)
+        return _ran(_run(["dvc", "repro"], clone)) - {"check_params"}  # the check reruns, its stamp unchanged
+
+    assert repro_after(lambda p: p["evaluation"].update(samples_per_dataset=3)) == evaluations | {"figures"}
+    assert repro_after(lambda p: p["tuning"]["stage3"]["train"].update(lr=2.0e-4)) == {
+        "tune@stage3", "evaluate@stage3", "second_generation", "figures"}, "stage 3 and what reads it, alone"
+    assert repro_after(lambda p: p["tuning"]["recipes"].update(
+        {HELD_BACK: {"start": "stage1", "data": "stage2", "stage": "stage2", "epochs_factor": 2}})) == {
+        f"tune@{HELD_BACK}", f"evaluate@{HELD_BACK}", "figures"}, "a new recipe trains and evaluates itself alone"
+    assert repro_after(lambda p: p["tuning"].update(bench_steps=3)) == {"augmentation"}, \
+        "the benchmark's setting reruns the benchmark; its unchanged stage datasets retrain nothing"
     metrics = _run(["dvc", "metrics", "show"], clone)
-    for name in ("00_sources", "00b_base_models", "02_rewriter", "04_filtering", "07_evaluation", "08_figures"):
+    for name in ("00_sources", "00b_base_models", "02_rewriter", "04_filtering", "06_tuning/stage3",
+                 "06b_second_generation", "07_evaluation/base", "07_evaluation/stage3", "08_figures"):
         assert f"reports/metrics/{name}.json" in metrics
+
+
+def test_a_change_to_decoding_code_invalidates_every_evaluation(clone):
+    """Generation code is read by every evaluation: editing it leaves them all out of date (`dvc status`)."""
+    code = clone / "src" / "pfutils" / "model" / "generation.py"
+    original = code.read_text()
+    code.write_text(original + "\n# an edit\n")
+    try:
+        status = _run(["dvc", "status"], clone)
+    finally:
+        code.write_text(original)
+    changed = {line.rstrip(":").strip() for line in status.splitlines() if line and not line.startswith((" ", "\t"))}
+    assert {s for s in _stages(clone) if s.startswith("evaluate")} <= changed, status
 
 
 def test_a_stage_runs_on_two_processes_as_on_one(clone, tmp_path, monkeypatch):
@@ -81,9 +125,9 @@ def test_a_stage_runs_on_two_processes_as_on_one(clone, tmp_path, monkeypatch):
     from pfutils.model.checkpoint import WEIGHTS_FILE
 
     models = tmp_path / "models"  # the two-process run writes here, leaving the chain's outputs as they are
-    (models / "clever" / "seed0").mkdir(parents=True)
+    models.mkdir()
     (models / "base").symlink_to(clone / "models" / "base")
-    (models / "clever" / "seed0" / "stage1").symlink_to(clone / "models" / "clever" / "seed0" / "stage1")
+    (models / "stage1").symlink_to(clone / "models" / "stage1")
     raw = yaml.safe_load((clone / "params.yaml").read_text())
     raw["paths"]["models"] = str(models)
     raw["tuning"]["stage2"]["train"]["micro_batch_size"] = 4  # each rank gets one of every batch's two
@@ -94,8 +138,8 @@ def test_a_stage_runs_on_two_processes_as_on_one(clone, tmp_path, monkeypatch):
     def weights(path):
         return load_file(str(path / WEIGHTS_FILE))
 
-    start, one, two = (weights(clone / "models" / "clever" / "seed0" / "stage1"),
-                       weights(clone / "models" / "clever" / "seed0" / "stage2"), weights(models / "clever" / "seed0" / "stage2"))
+    start, one, two = (weights(clone / "models" / "stage1" / "seed0"), weights(clone / "models" / "stage2" / "seed0"),
+                       weights(models / "stage2" / "seed0"))
     assert one.keys() == two.keys()
     trained = [name for name in one if name.startswith(("perceiver.", "gated_cross_attn_layers."))]
     assert any(not torch.equal(one[name], start[name]) for name in trained), "stage 2 trained something"

@@ -72,6 +72,15 @@ def test_stages_are_dvc_yaml_stages(root):
     assert tuple(yaml.safe_load((root / "dvc.yaml").read_text())["stages"]) == STAGES
 
 
+def test_each_evaluation_and_table3_need_their_own_scorers(paper, hub):
+    """Evaluating a model needs the judge, the STS and the reward model, not the CLIP filter's model; Table 3's
+    stage needs CLIP whether or not the filter is enabled."""
+    assert names(missing_requirements(paper, "evaluate")) == {MPNET, NLI, REWARD}
+    no_clip_filter = paper.model_copy(update={"filtering": paper.filtering.model_copy(update={
+        "clip": paper.filtering.clip.model_copy(update={"enabled": False})})})
+    assert names(missing_requirements(no_clip_filter, "second_generation")) == {MPNET, "ViT-L-14-336", REWARD}
+
+
 def test_tiny_profile_needs_nothing(root, hub):
     params = load_params(root / "params.yaml")
     for stage in STAGES:
@@ -143,9 +152,9 @@ def test_hf_home_locates_the_cache(paper, tmp_path, monkeypatch):
 
 def test_require_lists_everything_missing_at_once(paper, hub):
     with pytest.raises(MissingModelsError) as error:
-        require(paper, "evaluation")
+        require(paper, "filtering")
     message = str(error.value)
-    assert "stage 'evaluation' needs 4 model(s)" in message and str(hub) in message
+    assert "stage 'filtering' needs 4 model(s)" in message and str(hub) in message
     for name in (MPNET, NLI, REWARD, "ViT-L-14-336"):
         assert name in message
     assert message.count("hf download") == 3

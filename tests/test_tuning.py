@@ -7,10 +7,14 @@ from model_fixtures import one_torch_thread, tiny_flamingo  # noqa: F401
 from pfutils.model.lora import add_lora
 from pfutils.model.trainable import trainable_parameter_names
 from pfutils.params import load_params
-from pfutils.tuning.recipes import RECIPES, models_to_train, train_config
+from pfutils.params import ParamsError, validate
+from pfutils.tuning.recipes import start_dir, train_config, tuned_dir
 
 
 PARAMS = load_params(Path(__file__).resolve().parents[1] / "params.yaml")
+
+
+RECIPES = PARAMS.tuning.recipes
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +30,33 @@ def test_the_u_shaped_schedule(tuning):
     assert (RECIPES["stage2"].start, RECIPES["stage3"].start, RECIPES["stage3"].data) == ("stage1", "stage2", "stage1")
 
 
-def test_every_start_is_trained_before_it_is_used(tuning):
-    order = models_to_train(tuning.model_copy(update={"comparisons": tuple(n for n in RECIPES if n.startswith(
-        ("raw", "polite", "no_", "unfreeze", "more", "low")))}))
-    for i, name in enumerate(order):
-        assert RECIPES[name].start == "base" or RECIPES[name].start in order[:i]
+def test_a_run_starts_from_its_start_recipe_of_the_same_seed():
+    assert start_dir("models", RECIPES["stage2"], 1) == tuned_dir("models", "stage1", 1) == Path("models/stage1/seed1")
+    assert start_dir("models", RECIPES["no_stage1"], 1) == Path("models/base/flamingo")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"stage3": None}, "Clever Flamingo's ['stage3'] missing"),
+    ({"more_epochs": {"start": "stage4", "data": "stage2", "stage": "stage2"}}, "recipes.more_epochs.start: 'stage4'"),
+    ({"stage1": {"start": "stage3", "data": "stage1", "stage": "stage1"}}, "recipes.stage1.start: the starts loop"),
+    ({"reward": {"start": "stage1", "data": "stage2", "stage": "stage2"}}, "recipes.reward: a recipe is named"),
+    ({"no_stage1": {"start": "base", "data": "stage9", "stage": "stage2"}}, "tuning.recipes.no_stage1.data"),
+])
+def test_a_bad_recipe_fails_at_start_naming_it(root, change, message):
+    import copy
+
+    import yaml
+
+    raw = yaml.safe_load((root / "params.yaml").read_text())
+    bad = copy.deepcopy(raw)
+    for name, recipe in change.items():
+        if recipe is None:
+            del bad["tuning"]["recipes"][name]
+        else:
+            bad["tuning"]["recipes"][name] = recipe
+    with pytest.raises(ParamsError, match=None) as error:
+        validate(bad, "params.yaml")
+    assert message in str(error.value), str(error.value)
 
 
 def test_ablations_change_one_thing(tuning):
@@ -81,12 +107,12 @@ def test_a_stage_that_trains_no_lora_runs_with_the_adapter_folded_in_and_gets_it
 def test_the_low_resolution_ablation_builds_the_tower_at_the_smaller_input():
     """Figure 9's "224 Resolution": the stage-1 model's tower is resized (not its images shrunk), and its config
     records the size, so the saved ablation is reloaded at it (tests/test_model_resolution.py)."""
-    from pfutils.tuning.run import low_resolution
+    from pfutils.tuning.run import resize_vision
 
-    assert RECIPES["low_resolution"].low_resolution and PARAMS.tuning.low_resolution_px == 40
+    assert RECIPES["low_resolution"].image_px == 40 and RECIPES["stage2"].image_px is None
     model, _ = tiny_flamingo()  # 32 px, 8 px patches
-    low_resolution(model, 16)
+    resize_vision(model, 16, "tuning.recipes.low_resolution.image_px")
     assert model.image_size == (16, 16) and model.config.vision.image_size == 16
     assert model.vision_encoder.grid_size == (2, 2)
-    with pytest.raises(ValueError, match="tuning.low_resolution_px: image_size 12 is not a multiple"):
-        low_resolution(model, 12)
+    with pytest.raises(ValueError, match="tuning.recipes.low_resolution.image_px: image_size 12 is not a multiple"):
+        resize_vision(model, 12, "tuning.recipes.low_resolution.image_px")

@@ -223,13 +223,14 @@ class Params(Section):
         return self
 
     @model_validator(mode="after")
-    def _low_resolution_on_patches(self):
-        """The low_resolution ablation resizes model.vision's tower: a size its patches do not tile would fail only
-        when stage 06 reaches that model, after hours of training the others."""
+    def _resized_towers_on_patches(self):
+        """A recipe with image_px (the low_resolution ablation) resizes model.vision's tower: a size its patches do
+        not tile would fail only when its tune stage starts, after hours of training the others."""
         patch = self.model.vision.declared_patch_size()
-        if patch and self.tuning.low_resolution_px % patch:
-            raise ValueError(f"tuning.low_resolution_px ({self.tuning.low_resolution_px}) must be a multiple of the "
-                             f"patch size of model.vision's tower ({patch})")
+        for name, recipe in self.tuning.recipes.items():
+            if patch and recipe.image_px is not None and recipe.image_px % patch:
+                raise ValueError(f"tuning.recipes.{name}.image_px ({recipe.image_px}) must be a multiple of the "
+                                 f"patch size of model.vision's tower ({patch})")
         return self
 
     @model_validator(mode="after")

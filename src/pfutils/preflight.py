@@ -32,9 +32,10 @@ from .hub import hub_cache_dir
 from .params import Params
 from .scoring.sts import PACKAGED_MINILM
 
-# Every stage of dvc.yaml, in pipeline order.
+# Every stage of dvc.yaml, in pipeline order (`tune`, `evaluate`: one DVC stage per recipe of tuning.recipes).
 STAGES = ("check_params", "sources", "base_models", "base_eval", "distortion", "rewriter_training", "rewriting",
-          "reward_model", "filtering", "augmentation", "staged_tuning", "evaluation", "figures")
+          "reward_model", "filtering", "augmentation", "tune", "second_generation", "evaluate_base", "evaluate",
+          "figures")
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 # open_clip's file names on the hub (open_clip.constants): the pickle, and the safetensors copy it tries first.
 OPEN_CLIP_WEIGHTS, OPEN_CLIP_SAFE_WEIGHTS = "open_clip_pytorch_model.bin", "open_clip_model.safetensors"
@@ -158,6 +159,7 @@ def stage_requirements(params: Params, stage: str) -> list[Requirement]:
     filters = ((sts if f.sts.enabled else []) + (clip if f.clip.enabled else [])
                + (nli if f.nli.enabled and f.nli.backend == "cross_encoder" else []))
     openflamingo = params.base.openflamingo
+    evaluation = sts + (nli if params.evaluation.vqa_judge == "nli" else []) + reward
     needs = {
         "base_models": _open_clip("model.vision.name", model.vision.name, model.vision.pretrained)
         + _model("model.lm.name_or_path", model.lm.name_or_path, params)
@@ -169,8 +171,11 @@ def stage_requirements(params: Params, stage: str) -> list[Requirement]:
         "rewriter_training": sts,  # scores the held-out rewrites
         "reward_model": reward,
         "filtering": filters + reward,
-        # the judge, the held-out STS and the generation table's filters and reward model
-        "evaluation": sts + (nli if params.evaluation.vqa_judge == "nli" else []) + filters + reward,
+        # the gen-2 rewriter's held-out STS, then Table 3's CLIPScore (enabled as a filter or not) and reward
+        "second_generation": sts + clip + reward,
+        # the judge, the multi-image STS and the reward model
+        "evaluate_base": evaluation,
+        "evaluate": evaluation,
     }.get(stage, [])
     unique: dict[tuple[str, str, str], Requirement] = {}
     for requirement in needs:

@@ -11,16 +11,12 @@ from pathlib import Path
 import datasets
 import pandas as pd
 
-from .config import UNSEEDED, EvaluationParams  # noqa: F401 (UNSEEDED: the notebook's import)
+from .config import EvaluationParams
 from .predict import chat_answers
 from ..textstats import form_score
 from .scores import hallucination, object_recall, rouge_to_reference, vqa_correct
 
 TASKS = ("captioning", "vqa_held_in", "vqa_held_out", "multi_image_held_in", "multi_image_held_out")
-# The per-item scores committed under reports/eval/ (no texts: those stay in data/eval/), enough to recompute
-# every number and interval of stage 08.
-SCORE_COLUMNS = ("task", "dataset", "id", "seed", "correct", "reward", "form", "rouge_l", "sts", "object_recall",
-                 "hallucinated_objects", "hallucinated", "misplaced", "mentions")
 
 
 def test_rows(sources: Path, p: EvaluationParams) -> dict[str, list[dict]]:
@@ -72,45 +68,3 @@ def reference_frame(rows: dict[str, list[dict]], reward) -> pd.DataFrame:
                          "id": [r["id"] for r in items],
                          "reward": reward.score([r["instruction"] for r in items], [r["response"] for r in items]),
                          "form": [form_score(r["response"]) for r in items]})
-
-
-def summary(frame: pd.DataFrame) -> dict[str, float]:
-    """The model's numbers for Tables 1-2 and Figure 9 (means over samples; NaN-free)."""
-    def mean(task, column):
-        values = frame.loc[frame.task == task, column].dropna() if column in frame else pd.Series(dtype=float)
-        return round(float(values.astype(float).mean()), 4) if len(values) else None
-
-    vqa = frame[frame.task.isin(["vqa_held_in", "vqa_held_out"])]
-    grounded = frame[frame.mentions > 0]
-    return {
-        "captioning_rouge_l": mean("captioning", "rouge_l"),
-        "captioning_object_recall": mean("captioning", "object_recall"),
-        "captioning_hallucinated_objects": mean("captioning", "hallucinated_objects"),
-        "captioning_hallucinated": mean("captioning", "hallucinated"),
-        "captioning_misplaced": mean("captioning", "misplaced"),
-        "vqa_held_in_accuracy": mean("vqa_held_in", "correct"),
-        "vqa_held_out_accuracy": mean("vqa_held_out", "correct"),
-        "multi_image_held_in_sts": mean("multi_image_held_in", "sts"),
-        "multi_image_held_in_rouge_l": mean("multi_image_held_in", "rouge_l"),
-        "multi_image_held_out_sts": mean("multi_image_held_out", "sts"),
-        "multi_image_held_out_rouge_l": mean("multi_image_held_out", "rouge_l"),
-        "multi_image_held_out_accuracy": mean("multi_image_held_out", "correct"),
-        "reward_mean": round(float(vqa.reward.mean()), 4),
-        "reward_median": round(float(vqa.reward.median()), 4),
-        "form_mean": round(float(vqa.form.mean()), 4),
-        "hallucinated_objects_answers": round(float(grounded.hallucinated_objects.mean()), 4) if len(grounded) else None,
-        "hallucinated_answers": round(float(grounded.hallucinated.mean()), 4) if len(grounded) else None,
-        "misplaced_answers": round(float(grounded.misplaced.mean()), 4) if len(grounded) else None,
-    }
-
-
-def score_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The per-item scores of `answer_frame` rows (SCORE_COLUMNS that exist), texts left out: a small table."""
-    return frame[[c for c in SCORE_COLUMNS if c in frame.columns]]
-
-
-def seed_summaries(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """`summary` of every model and training seed: one row per (model, seed), for figures with seed spread."""
-    rows = [{"model": name, "seed": int(seed), **summary(part)}
-            for name, frame in frames.items() for seed, part in frame.groupby("seed", sort=True)]
-    return pd.DataFrame(rows).set_index(["model", "seed"])

@@ -20,7 +20,7 @@ from .config import ClaimsParams
 from .evidence import VERDICTS as INTERVAL_VERDICTS
 from .evidence import Direction, Effect, bootstrap_effect, verdict
 
-VERDICTS = (*INTERVAL_VERDICTS, "not run")  # not run: a comparison model left out of tuning.comparisons
+VERDICTS = (*INTERVAL_VERDICTS, "not run")  # not run: a model left out of tuning.recipes
 TASKS = {"held-in accuracy": ("vqa_held_in",), "held-out accuracy": ("vqa_held_out",),
          "VQA accuracy": ("vqa_held_in", "vqa_held_out"), "reward": ("vqa_held_in", "vqa_held_out"),
          "form score": ("vqa_held_in", "vqa_held_out"), "captioning Rouge-L": ("captioning",)}
@@ -159,7 +159,7 @@ def comparison_result(c: Comparison, frames: dict[str, pd.DataFrame], p: ClaimsP
     missing = [m for m in (c.model, c.baseline) if m not in frames]
     if missing:
         return ClaimResult(c.claim, c.source, c.paper, c.direction,
-                           f"not run: add {', '.join(missing)} to tuning.comparisons", None, "not run")
+                           f"not run: add {', '.join(missing)} to tuning.recipes", None, "not run")
     tasks, column = TASKS[c.metric], COLUMNS[c.metric]
     model, baseline = paired_matrices(seed_matrix(frames[c.model], tasks, column),
                                       seed_matrix(frames[c.baseline], tasks, column))

@@ -1,1 +1,1 @@
-"""Stage 06: Clever Flamingo's U-shaped three-stage tuning, the comparison models, the second-generation rewriter."""
+"""Stage 06: Clever Flamingo's U-shaped three-stage tuning and the comparison models, one recipe (`tuning.recipes`) per DVC stage."""

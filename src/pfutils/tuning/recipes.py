@@ -1,48 +1,33 @@
-"""What each tuned model is: where it starts, what it trains on, with which stage's hyper-parameters.
+"""What each tuned model is (its `tuning.recipes` entry) turned into a training run, and where its models live.
 
 Clever Flamingo is stage 1 -> stage 2 -> stage 3 (the U: LoRA on polite data, then perceiver + XATTN on all of
 PF-1M with a shorter context, then LoRA again at a tenth of the learning rate). The comparison models and
-Figure 9's stage-2 ablations change one thing each.
+Figure 9's stage-2 ablations change one thing each. Every model is trained once per training seed, into
+`models/<recipe>/seed<k>`; a model that continues another starts from that model of the same seed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pathlib import Path
 
-from .config import TuningParams
-
-
-@dataclass(frozen=True)
-class Recipe:
-    start: str         # "base" or the name of another tuned model
-    data: str          # a stage dataset of stage 05
-    stage: str         # whose hyper-parameters: stage1, stage2 or stage3
-    trainable: str | None = None  # replaces the stage's trainable set
-    epochs_factor: int = 1
-    low_resolution: bool = False  # the start model's vision tower built at tuning.low_resolution_px
+from ..training.trainer import TrainConfig
+from .config import Recipe, TuningParams
 
 
-RECIPES = {
-    "stage1": Recipe("base", "stage1", "stage1"),
-    "stage2": Recipe("stage1", "stage2", "stage2"),
-    "stage3": Recipe("stage2", "stage1", "stage3"),
-    "raw_annotation": Recipe("stage1", "raw_annotation", "stage2"),
-    "polite_only": Recipe("base", "polite_only", "stage1"),
-    "no_stage1": Recipe("base", "stage2", "stage2"),
-    "unfreeze_lora": Recipe("stage1", "stage2", "stage2", trainable="perceiver_xattn+lora"),
-    "unfreeze_vit": Recipe("stage1", "stage2", "stage2", trainable="perceiver_xattn+vit"),
-    "more_epochs": Recipe("stage1", "stage2", "stage2", epochs_factor=2),
-    "low_resolution": Recipe("stage1", "stage2", "stage2", low_resolution=True),
-}
+def tuned_dir(models: str | Path, name: str, seed: int) -> Path:
+    """Where the model of recipe `name` and training seed `seed` is saved."""
+    return Path(models) / name / f"seed{seed}"
 
 
-def models_to_train(params: TuningParams) -> list[str]:
-    """Clever Flamingo's stages, then the comparisons asked for, in an order that trains every start first."""
-    return ["stage1", "stage2", "stage3", *params.comparisons]
+def start_dir(models: str | Path, recipe: Recipe, seed: int) -> Path:
+    """The model a recipe's run of training seed `seed` starts from: the base model, or its start recipe's
+    model of the same seed."""
+    return Path(models) / "base" / "flamingo" if recipe.start == "base" else tuned_dir(models, recipe.start, seed)
 
 
-def train_config(params: TuningParams, recipe: Recipe):
+def train_config(params: TuningParams, recipe: Recipe) -> tuple[TrainConfig, int]:
+    """The recipe's training hyper-parameters (its stage's, with its one change) and its images per sequence."""
     stage = getattr(params, recipe.stage)
-    update = {"epochs": stage.train.epochs * recipe.epochs_factor}
+    update = {"epochs": stage.train.epochs * (recipe.epochs_factor or 1)}
     if recipe.trainable:
         update["trainable"] = recipe.trainable
     return stage.train.model_copy(update=update), stage.max_images

@@ -1,10 +1,10 @@
-"""Stage 06's job: trains one tuned model by its recipe (`pfutils.tuning.recipes`).
+"""Stage 06's job: trains one tuned model by its recipe (`tuning.recipes`, `pfutils.tuning.recipes`).
 
     python -m pfutils.tuning.run --params params.yaml --model stage2 --seed 0    (or under torchrun)
 
-Each training seed of `tuning.seeds` is a replicate of the whole schedule: `models/clever/seed<k>/<model>`,
-started from the same seed's start model (stage 2 of seed 1 from stage 1 of seed 1), its adapter initialised,
-its data shuffled and augmented from that seed.
+Each training seed of `tuning.seeds` is a replicate of the whole schedule: `models/<model>/seed<k>`, started
+from the same seed's start model (stage 2 of seed 1 from stage 1 of seed 1), its adapter initialised, its data
+shuffled and augmented from that seed.
 """
 from __future__ import annotations
 
@@ -25,17 +25,17 @@ from ..model.resolution import set_image_size
 from ..params import load_params
 from ..storage import write_json
 from ..training.trainer import train
-from .recipes import RECIPES, train_config
+from .recipes import start_dir, train_config, tuned_dir
 
 
-def low_resolution(model, image_size: int) -> None:
+def resize_vision(model, image_size: int, key: str) -> None:
     """Figure 9's "224 Resolution": the start model's vision tower reads `image_size` px images from here on,
-    its position embeddings interpolated to the smaller grid (`model.resolution`); its config records the size,
+    its position embeddings interpolated to the new grid (`model.resolution`); its config records the size,
     so the saved model and every stage that loads it read images at that size too."""
     try:
         set_image_size(model, image_size)
     except ValueError as error:
-        raise ValueError(f"tuning.low_resolution_px: {error}") from None
+        raise ValueError(f"{key}: {error}") from None
 
 
 @contextmanager
@@ -54,22 +54,18 @@ def frozen_lora_folded(model, trainable: str):
             model.lang_encoder.unmerge_adapter()
 
 
-def tuned_dir(models: str | Path, seed: int, name: str) -> Path:
-    """Where the model `name` of training seed `seed` is saved."""
-    return Path(models) / "clever" / f"seed{seed}" / name
-
-
 def tune(params, name: str, seed: int) -> list[dict]:
-    recipe, tuning = RECIPES[name], params.tuning
+    tuning = params.tuning
+    recipe = tuning.recipes[name]
     models, data = Path(params.paths.models), Path(params.paths.data)
-    start = models / "base" / "flamingo" if recipe.start == "base" else tuned_dir(models, seed, recipe.start)
-    model, tokenizer = load_flamingo(start, device="cpu", dtype=runtime_dtype(runtime_device()))
+    model, tokenizer = load_flamingo(start_dir(models, recipe, seed), device="cpu",
+                                     dtype=runtime_dtype(runtime_device()))
     config, max_images = train_config(tuning, recipe)
     torch.manual_seed(seed)
     if "lora" in config.trainable.split("+") and not has_lora(model):
         add_lora(model, params.model.lora)
-    if recipe.low_resolution:
-        low_resolution(model, tuning.low_resolution_px)
+    if recipe.image_px is not None:
+        resize_vision(model, recipe.image_px, f"tuning.recipes.{name}.image_px")
     rows = datasets.load_from_disk(str(data / "stages" / recipe.data))
     turns = [Turn(r["instruction"], r["response"], tuple(r["images"])) for r in rows]
     tokenized = tokenized_turns(tokenizer, turns, model.behaviour)
@@ -83,12 +79,12 @@ def tune(params, name: str, seed: int) -> list[dict]:
                              compile_layers=params.compute.compile_training,
                              shard_frozen=params.compute.shard_frozen_weights)
     if process_state().is_main_process:
-        out = tuned_dir(models, seed, name)
+        out = tuned_dir(models, name, seed)
         save_flamingo(model, out, tokenizer, title=f"Clever Flamingo: {name} (training seed {seed})",
                       description=f"Started from {recipe.start}; trained {config.trainable} on {recipe.data} with "
                                   f"{recipe.stage}'s hyper-parameters (Section 4.3, Figure 9).",
                       data=f"{len(rows)} samples of {recipe.data}, multi-turn augmentation {tuning.augment}",
-                      params={"recipe": recipe.__dict__, "train": config.model_dump(), "max_images": max_images,
+                      params={"recipe": recipe.model_dump(), "train": config.model_dump(), "max_images": max_images,
                               "seed": seed},
                       save_vision="vit" in config.trainable.split("+"))
         write_json({"curve": curve, "samples": len(rows)}, out / "training.json")
@@ -98,10 +94,12 @@ def tune(params, name: str, seed: int) -> list[dict]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", default="params.yaml")
-    parser.add_argument("--model", required=True, choices=sorted(RECIPES))
+    parser.add_argument("--model", required=True, help="a recipe of tuning.recipes")
     parser.add_argument("--seed", required=True, type=int, help="a training seed of tuning.seeds")
     args = parser.parse_args(argv)
     params = load_params(args.params)
+    if args.model not in params.tuning.recipes:
+        parser.error(f"--model {args.model} is not one of tuning.recipes {sorted(params.tuning.recipes)}")
     if args.seed not in params.tuning.seeds:
         parser.error(f"--seed {args.seed} is not one of tuning.seeds {list(params.tuning.seeds)}")
     tune(params, args.model, args.seed)

@@ -60,3 +60,11 @@ def test_the_filtering_effect_and_every_models_hallucination():
 
 def test_a_share_given_something_that_never_happens_is_not_available():
     assert conditional_share(np.array([True, False]), np.array([False, False]), PARAMS, seed=0)["share"] is None
+
+
+def test_a_conditional_share_counts_only_the_items_where_its_condition_holds():
+    """P(outcome | given): 2 of the 3 items where `given` holds; the interval stays inside [0, 1] around it."""
+    outcome, given = np.array([1, 1, 0, 1, 1, 1], bool), np.array([1, 1, 1, 0, 0, 0], bool)
+    share = conditional_share(outcome, given, PARAMS, seed=0)
+    assert share["share"] == pytest.approx(2 / 3, abs=1e-4) and share["n"] == 3
+    assert 0.0 <= share["ci_low"] <= share["share"] <= share["ci_high"] <= 1.0

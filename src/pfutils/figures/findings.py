@@ -42,21 +42,21 @@ def _interval(values: np.ndarray, p: ClaimsParams, seed: int) -> dict:
 
 
 def conditional_share(outcome: np.ndarray, given: np.ndarray, p: ClaimsParams, seed: int) -> dict:
-    """P(outcome | given) over items, with a bootstrap interval over items (draws where `given` never occurs are
-    skipped); None where `given` never occurs at all."""
+    """P(outcome | given) over items, with a bootstrap interval over items (`evidence.bootstrap_effect`, the two
+    resampled together; a draw where `given` never occurs has no share and is left out); None where `given`
+    never occurs at all."""
     outcome, given = np.asarray(outcome, dtype=bool), np.asarray(given, dtype=bool)
     if not given.any():
         return {"share": None, "ci_low": None, "ci_high": None, "n": 0}
-    rng = np.random.default_rng(seed)
-    draws = []
-    for _ in range(p.resamples):
-        index = rng.integers(0, len(given), len(given))
-        if given[index].any():
-            draws.append(outcome[index][given[index]].mean())
-    tail = (1 - p.confidence) / 2
-    low, high = np.quantile(draws, [tail, 1 - tail])
-    return {"share": round(float(outcome[given].mean()), 4), "ci_low": round(float(low), 4),
-            "ci_high": round(float(high), 4), "n": int(given.sum())}
+
+    def share(drawn_outcome: np.ndarray, drawn_given: np.ndarray) -> float:
+        mask = drawn_given.astype(bool)
+        return float(drawn_outcome[mask].mean()) if mask.any() else float("nan")
+
+    effect = bootstrap_effect(share, outcome.astype(float), given.astype(float), paired=True,
+                              resamples=p.resamples, confidence=p.confidence, seed=seed)
+    return {"share": round(effect.estimate, 4), "ci_low": round(effect.low, 4), "ci_high": round(effect.high, 4),
+            "n": int(given.sum())}
 
 
 def hallucination_of_texts(truth: pd.DataFrame, p: ClaimsParams, seed: int) -> list[dict]:

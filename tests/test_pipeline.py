@@ -49,24 +49,30 @@ def _edit_params(clone: Path, edit) -> None:
 HELD_BACK = "more_epochs"  # a recipe the chain first runs without, then adds
 
 
-@pytest.fixture(scope="module")
-def clone(tmp_path_factory, request) -> Path:
-    """The working tree as a fresh clone would have it (tracked + new files, nothing ignored), smoke profile."""
-    root = Path(request.config.rootpath)
+def fresh_clone(root: Path, target: Path, edit_params) -> Path:
+    """The working tree at `root` as a fresh clone would have it (tracked + new files, nothing ignored) in
+    `target`, its params.yaml passed through `edit_params`, committed."""
     files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=root,
                            capture_output=True, text=True, check=True).stdout.split("\0")
-    target = tmp_path_factory.mktemp("clone")
     for name in filter(None, files):
         if (root / name).is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(root / name, target / name)
-    params = profile_params("smoke", target / "params.yaml", target / "profiles")
-    del params["tuning"]["recipes"][HELD_BACK]
-    write_yaml_atomic(params, target / "params.yaml")
+    edit_params(target)
     for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
                 ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "clone"]):
         subprocess.run(cmd, cwd=target, check=True)
     return target
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory, request) -> Path:
+    """A fresh clone of the working tree on the smoke profile, without recipe HELD_BACK."""
+    def smoke(target: Path) -> None:
+        params = profile_params("smoke", target / "params.yaml", target / "profiles")
+        del params["tuning"]["recipes"][HELD_BACK]
+        write_yaml_atomic(params, target / "params.yaml")
+    return fresh_clone(Path(request.config.rootpath), tmp_path_factory.mktemp("clone"), smoke)
 
 
 def test_repro_then_noop_then_only_downstream(clone):

@@ -2,7 +2,8 @@
 
 params.yaml ships the `tiny` profile (CPU, minutes, toyworld). Every other profile is an overlay in
 `profiles/<name>.yaml` that lists only the keys it changes; applying it deep-merges the overlay into
-params.yaml (comments kept), validates the result, and writes it atomically. `git restore params.yaml` goes
+params.yaml (comments kept), validates the result, and writes it atomically. An overlay that starts with
+`extends: <profile>` is applied on top of that profile (paper-mini extends paper). `git restore params.yaml` goes
 back to tiny. Then `dvc repro` reruns exactly the stages whose parameters changed.
 """
 from __future__ import annotations
@@ -46,9 +47,20 @@ def profile_params(name: str, params_path: Path = Path("params.yaml"), profiles_
     if not overlay_path.exists():
         known = sorted(p.stem for p in profiles_dir.glob("*.yaml"))
         raise SystemExit(f"no profile {name!r} in {profiles_dir}/ (known: {known}; `tiny` is params.yaml itself)")
-    merged = deep_merge(read_yaml(params_path), read_yaml(overlay_path))
+    merged = deep_merge(read_yaml(params_path), overlay_chain(name, profiles_dir))
     validate(merged, f"{params_path} + {overlay_path}")
     return merged
+
+
+def overlay_chain(name: str, profiles_dir: Path) -> dict:
+    """Profile `name`'s overlay with those it `extends` merged under it (the nearest wins), without `extends`."""
+    overlay = read_yaml(profiles_dir / f"{name}.yaml")
+    parent = overlay.pop("extends", None)
+    if parent is None:
+        return overlay
+    if not (profiles_dir / f"{parent}.yaml").exists():
+        raise SystemExit(f"profiles/{name}.yaml extends {parent!r}, which is not in {profiles_dir}/")
+    return deep_merge(overlay_chain(parent, profiles_dir), overlay)
 
 
 def write_yaml_atomic(data: dict, path: Path) -> None:

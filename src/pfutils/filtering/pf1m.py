@@ -71,8 +71,14 @@ def image_paths(record: dict) -> list[str]:
     return [f"{stem}_{k}.png" for k in range(len(record["images"]))]
 
 
+PNG_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"}
+
+
 def _save_image(image: Image.Image, path: Path) -> None:
-    """PNG, lossless (an export read back gives the same pixels), written beside its target and renamed in place."""
+    """PNG, lossless (an export read back gives the same pixels), written beside its target and renamed in place.
+    A mode PNG cannot hold (CMYK JPEGs, which COCO has) is converted to RGB, as the model reads it."""
+    if image.mode not in PNG_MODES:
+        image = image.convert("RGB")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
     os.close(fd)

@@ -74,11 +74,12 @@ class HfDistorter:
     @classmethod
     def from_pretrained(cls, model: str, *, device: str | None = None, dtype: str = "auto",
                         **options) -> "HfDistorter":
-        """Load `model` (hub name or local directory) on `device` (default: cuda if present, else cpu)."""
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        """Load `model` (hub name or local directory) on `device`, by default spread over every GPU there is
+        (else the CPU) by accelerate's big-model loading (`device_map="auto"`): the paper's Guanaco-33B holds 65 GB
+        in bf16, more than one A100-40GB."""
         location = hub_location(model)  # the profile's pinned revision of a hub model
         tokenizer = AutoTokenizer.from_pretrained(location)
-        lm = AutoModelForCausalLM.from_pretrained(location, dtype=dtype).to(device)
+        lm = AutoModelForCausalLM.from_pretrained(location, dtype=dtype, device_map=device or "auto")
         return cls(lm, tokenizer, **options)
 
     def distort(self, pairs: Sequence[tuple[str, str]], rng: random.Random) -> list[Distortion]:

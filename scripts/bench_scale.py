@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,21 +26,11 @@ from pathlib import Path
 import psutil
 import yaml
 
+from pfutils.papermini.checkout import fresh_checkout
+
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("check_params", "sources", "base_models", "base_eval", "distortion", "rewriter_training", "rewriting",
           "reward_model", "filtering", "augmentation")
-
-
-def copy_repository(target: Path) -> None:
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.split("\0")
-    for name in filter(None, files):
-        if (ROOT / name).is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, target / name)
-    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
-                ["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "bench"]):
-        subprocess.run(cmd, cwd=target, check=True)
 
 
 def scaled_sources(params_path: Path, factor: int) -> None:
@@ -89,7 +78,7 @@ def directory_bytes(path: Path) -> int:
 
 def measure(images: int, factor: int, image_px: int, work: Path) -> dict:
     repo = work / f"n{images * factor}"
-    copy_repository(repo)
+    fresh_checkout(ROOT, repo)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     subprocess.run([sys.executable, "-m", "pfutils.papermini", "--images", str(images * factor),
                     "--image-px", str(image_px)], cwd=repo, env=env, check=True, capture_output=True)

@@ -7,7 +7,6 @@ stage's metrics.
 """
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pfutils.papermini.checkout import fresh_checkout
 from pfutils.profiles import profile_params, write_yaml_atomic
 
 pytestmark = pytest.mark.slow
@@ -50,18 +50,12 @@ HELD_BACK = "more_epochs"  # a recipe the chain first runs without, then adds
 
 
 def fresh_clone(root: Path, target: Path, edit_params) -> Path:
-    """The working tree at `root` as a fresh clone would have it (tracked + new files, nothing ignored) in
-    `target`, its params.yaml passed through `edit_params`, committed."""
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=root,
-                           capture_output=True, text=True, check=True).stdout.split("\0")
-    for name in filter(None, files):
-        if (root / name).is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(root / name, target / name)
+    """A fresh checkout of the working tree at `root` in `target`, its params.yaml passed through `edit_params`
+    and committed."""
+    fresh_checkout(root, target)
     edit_params(target)
-    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
-                ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "clone"]):
-        subprocess.run(cmd, cwd=target, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--allow-empty", "-qam", "params"],
+                   cwd=target, check=True)
     return target
 
 

@@ -119,7 +119,7 @@ def deberta(directory: Path, spm: Path, seed: int, labels: tuple[str, ...] | Non
     tokenizer.save_pretrained(directory)
 
 
-def openflamingo_release(params, root: Path) -> None:
+def openflamingo_release(params) -> None:
     """OpenFlamingo-9B's checkpoint.pt (perceiver, XATTN, input embeddings under v1's names) for the towers
     above, and a Guanaco-layout LoRA adapter for its LM: what 00b_openflamingo loads."""
     from ..model.build import build_flamingo
@@ -157,4 +157,4 @@ def write_models(params, raw: Path) -> None:
                               control_symbols=["[CLS]", "[SEP]"])
     deberta(Path(params.filtering.nli.model), spm, seed=2, labels=("contradiction", "entailment", "neutral"))
     deberta(Path(params.reward.model), spm, seed=3, labels=None)
-    openflamingo_release(params, raw)
+    openflamingo_release(params)

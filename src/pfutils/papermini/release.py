@@ -62,8 +62,8 @@ class Release:
         picture = render(scene, self.world.image_size).resize(size, Image.BICUBIC)
         jpeg = path.suffix.lower() in (".jpg", ".jpeg")
         modes = JPEG_MODES if jpeg else PNG_MODES
-        picture = picture.convert(modes[index % len(modes)]) if modes[index % len(modes)] != "P" else \
-            picture.quantize(colors=32)
+        mode = modes[index % len(modes)]
+        picture = picture.quantize(colors=32) if mode == "P" else picture.convert(mode)
         buffer = io.BytesIO()
         picture.save(buffer, format="JPEG" if jpeg else "PNG", **({"quality": 90} if jpeg else {}))
         data = buffer.getvalue()

@@ -11,7 +11,7 @@ from pfutils.toyworld.sources import build_source
 PARAMS = DistortionParams(sources=("llava_detail_like", "text_dialogue_like"),
                           multimodal_weights={"llm": 113, "augment": 77, "boxes": 14},
                           llm={"backend": "emulator", "model": "", "p_command": 0.5, "batch_size": 8,
-                               "max_new_tokens": 64}, chunk_size=16)
+                               "max_new_tokens": 64}, chunk_size=16, processes=1)
 
 
 def test_every_sample_is_a_pair_or_a_reject():

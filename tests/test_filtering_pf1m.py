@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from pfutils.filtering.config import FilteringConfig
-from pfutils.filtering.pf1m import (RELEASED_FIELDS, export_pf1m, pf1m_dataset, read_pf1m, released_input,
+from pfutils.filtering.pf1m import (RELEASED_FIELDS, export_pf1m, image_path, pf1m_dataset, read_pf1m, released_input,
                                     split_released_input)
 from pfutils.filtering.pipeline import Backends, run_filters
 from pfutils.scoring.nli import NliResult
@@ -62,7 +62,8 @@ def test_export_fields_match_the_released_schema(kept, tmp_path):
         assert all(isinstance(row[k], str) for k in ("input", "output", "original"))
     assert set(caption) - {"input", "output", "original", "rouge_score", "reward"} == {
         "sts_similarity", "filtered_paragraphs", "paragraph_clip_scores"}
-    assert caption["input"] == "Describe the image.<img_path>coco_like/train/0_0.png<img_path>"
+    instruction, (path,) = split_released_input(caption["input"])
+    assert instruction == "Describe the image." and path == image_path(kept[0]["images"][0], "coco_like")
     assert caption["output"] == f"{FIRST}\n\n{SECOND}"
     assert caption["filtered_paragraphs"] == [[12.0, GHOST]] and caption["paragraph_clip_scores"] == [25.0, 21.0]
     assert caption["sts_similarity"] == 0.75 and caption["original"] == "red circle. blue square"
@@ -71,7 +72,15 @@ def test_export_fields_match_the_released_schema(kept, tmp_path):
     assert vqa["nli_similarity"] == [-2.0, 3.1235, 0.5]
     assert change["input"].count("<img_path>") == 4 and set(change) == {"input", "output", "original", "rouge_score",
                                                                         "reward"}
-    assert (tmp_path / "images" / "spotdiff_like/train/0_1.png").is_file()
+    assert (tmp_path / "images" / split_released_input(change["input"])[1][1]).is_file()
+
+
+def test_an_image_many_records_use_is_written_once(kept, tmp_path):
+    shared = [{**record, "dataset": "gqa_like", "images": [kept[0]["images"][0]] * len(record["images"])}
+              for record in kept]
+    export_pf1m(shared, tmp_path / "pf1m.json", tmp_path / "images", reward=fake_reward)
+    assert [p.relative_to(tmp_path / "images").as_posix() for p in (tmp_path / "images").rglob("*.png")] == \
+        [image_path(kept[0]["images"][0], "gqa_like")]
 
 
 def test_round_trip_gives_the_same_texts_images_and_scores(kept, tmp_path):

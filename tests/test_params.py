@@ -203,7 +203,7 @@ def test_check_command_exits_naming_the_key_and_writes_its_stamp_only_when_valid
 
     path, stamp = tmp_path / "params.yaml", tmp_path / "stamp.json"
     path.write_text((root / "params.yaml").read_text().replace("processes: 1", "processes: '1'", 1))
-    with pytest.raises(SystemExit, match="compute.processes"):
+    with pytest.raises(SystemExit, match="distortion.processes"):
         main([str(path), "--stamp", str(stamp)])
     assert not stamp.exists()
     path.write_text((root / "params.yaml").read_text())

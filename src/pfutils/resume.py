@@ -37,7 +37,7 @@ class Fingerprint:
         return self
 
     def dataset(self, ds: datasets.Dataset, batch_size: int = 1000) -> Fingerprint:
-        """Every value of every row, images' bytes included, read in Arrow batches (never decoded)."""
+        """Every value of every row as stored (an image's bytes, or its file's path), read in Arrow batches."""
         for table in ds.with_format("arrow").iter(batch_size=batch_size):
             sink = pa.BufferOutputStream()
             with pa.ipc.new_stream(sink, table.schema) as writer:

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import datasets
+from datasets.arrow_writer import ArrowWriter
+from datasets.utils.py_utils import asdict
 
 
 def _temporary_sibling(path: Path, is_dir: bool) -> Path:
@@ -50,10 +52,41 @@ def atomic_dir(path: str | Path):
     replace_dir(tmp, path)
 
 
+def _write_split(ds: datasets.Dataset, directory: Path) -> None:
+    """`Dataset.save_to_disk`'s layout (one Arrow shard, state.json, dataset_info.json), except that an image stored
+    as a path to a file keeps that path: save_to_disk would copy the file's bytes into every row that uses it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    shard = "data-00000-of-00001.arrow"
+    writer = ArrowWriter(features=ds.features, path=str(directory / shard), embed_local_files=False)
+    try:
+        for table in ds.with_format("arrow").iter(batch_size=1000):
+            writer.write_table(table)
+        writer.finalize()
+    finally:
+        writer.close()
+    state = {"_data_files": [{"filename": shard}], "_fingerprint": ds._fingerprint, "_format_columns": None,
+             "_format_kwargs": {}, "_format_type": None, "_output_all_columns": False,
+             "_split": str(ds.split) if ds.split is not None else None}
+    (directory / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True))
+    info = asdict(ds.info)  # datasets' own: leaves out unset fields, as save_to_disk writes them
+    (directory / "dataset_info.json").write_text(json.dumps({key: info[key] for key in sorted(info)}, indent=2))
+
+
 def save_dataset(ds: datasets.Dataset | datasets.DatasetDict, path: str | Path) -> Path:
+    """A dataset (or a dict of splits) as `load_from_disk` reads it, written beside `path` and moved into place.
+
+    An image is stored once however many rows use it: one that is a file (real data's images, which stage 00
+    checks decode) stays a reference to that file, read when a row is read; one made in memory (toyworld's) is
+    stored as its encoded bytes.
+    """
     path = Path(path)
     tmp = _temporary_sibling(path, is_dir=True)
-    ds.save_to_disk(str(tmp))
+    if isinstance(ds, datasets.DatasetDict):
+        for split, split_ds in ds.items():
+            _write_split(split_ds, tmp / split)
+        (tmp / "dataset_dict.json").write_text(json.dumps({"splits": list(ds)}))
+    else:
+        _write_split(ds, tmp)
     replace_dir(tmp, path)
     return path
 

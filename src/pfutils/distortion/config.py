@@ -32,7 +32,9 @@ class DistortionParams(Section):
     sources: tuple[str, ...] = Field(min_length=1, description="polite source datasets to distort")
     multimodal_weights: dict[str, float] = Field(description="llm : augment : boxes for samples with images")
     llm: LlmBackend
-    chunk_size: int = Field(ge=1, le=1_000_000)
+    chunk_size: int = Field(ge=1, le=1_000_000, description="LLM drafts per resumable chunk")
+    processes: int = Field(ge=1, le=1024, description="processes sharing the LLM chunks, each with its own copy of "
+                                                      "the LLM spread over its share of the node's GPUs")
 
     @field_validator("multimodal_weights")
     @classmethod

@@ -45,6 +45,17 @@ def parse_draft(continuation: str, finished: bool, original: str) -> tuple[str |
     return draft, ""
 
 
+def replica_gpus(local_rank: int, local_processes: int, gpus: int) -> list[int]:
+    """The GPUs of process `local_rank` among `local_processes` on a node with `gpus` GPUs: an equal, disjoint
+    share each, so every process holds its own copy of the LLM ([] without GPUs: the CPU)."""
+    if gpus == 0:
+        return []
+    if gpus < local_processes:
+        raise ValueError(f"distortion.processes: {local_processes} processes per node but only {gpus} GPUs")
+    share = gpus // local_processes
+    return list(range(local_rank * share, (local_rank + 1) * share))
+
+
 class HfDistorter:
     """Distorts with any causal LM; `generate_options` go to `model.generate` (e.g. do_sample, temperature, top_p).
 
@@ -73,13 +84,16 @@ class HfDistorter:
 
     @classmethod
     def from_pretrained(cls, model: str, *, device: str | None = None, dtype: str = "auto",
-                        **options) -> "HfDistorter":
-        """Load `model` (hub name or local directory) on `device`, by default spread over every GPU there is
-        (else the CPU) by accelerate's big-model loading (`device_map="auto"`): the paper's Guanaco-33B holds 65 GB
-        in bf16, more than one A100-40GB."""
+                        gpus: list[int] | None = None, **options) -> "HfDistorter":
+        """Load `model` (hub name or local directory) on `device`, by default spread by accelerate's big-model
+        loading (`device_map="auto"`) over the GPUs `gpus` (all there are when None; the CPU when there are none):
+        the paper's Guanaco-33B holds 65 GB in bf16, more than one A100-40GB."""
         location = hub_location(model)  # the profile's pinned revision of a hub model
         tokenizer = AutoTokenizer.from_pretrained(location)
-        lm = AutoModelForCausalLM.from_pretrained(location, dtype=dtype, device_map=device or "auto")
+        placement = {"device_map": device or "auto"}
+        if device is None and gpus is not None and torch.cuda.is_available():
+            placement["max_memory"] = {g: torch.cuda.get_device_properties(g).total_memory for g in gpus}
+        lm = AutoModelForCausalLM.from_pretrained(location, dtype=dtype, **placement)
         return cls(lm, tokenizer, **options)
 
     def distort(self, pairs: Sequence[tuple[str, str]], rng: random.Random) -> list[Distortion]:

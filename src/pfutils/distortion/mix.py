@@ -86,13 +86,44 @@ def distorted_record(record: Mapping, strategy: str, distortion: Distortion) -> 
     }
 
 
-def _resumed_chunk(path: Path, rng: random.Random) -> list[Distortion]:
-    """A finished chunk's drafts; `rng` is set to its state after that chunk, as if it had just been drawn."""
-    saved = read_json(path)
-    version, state, gauss = saved["rng"]
-    rng.setstate((version, tuple(state), gauss))
-    return [Distortion(d["text"], d["command"], tuple(d["operations"]), d["reject_reason"])
-            for d in saved["distortions"]]
+def chunk_rng(seed: int, index: int) -> random.Random:
+    """The rng of LLM chunk `index`: one per chunk, so a chunk's drafts do not depend on which process drafts it,
+    on how many processes share the job, or on whether the chunks before it were drafted in this run."""
+    return random.Random(f"{seed}:llm:{index}")
+
+
+def llm_chunks(records: Sequence[Mapping], strategies: Sequence[str], chunk_size: int) -> list[list[int]]:
+    """The indices of the records the LLM distorts (strategy "llm", usable input), cut into chunks in order."""
+    llm = [i for i, (record, strategy) in enumerate(zip(records, strategies))
+           if strategy == "llm" and not input_problem(record.get("instruction"), record.get("response"))]
+    return [llm[start:start + chunk_size] for start in range(0, len(llm), chunk_size)]
+
+
+def _chunk_file(work_dir: Path, index: int) -> Path:
+    return work_dir / f"chunk-{index:06d}.json"
+
+
+def _drafted_chunk(records: Sequence[Mapping], chunk: list[int], index: int, distorter: Distorter, seed: int,
+                   work_dir: Path | None) -> list[Distortion]:
+    """Chunk `index`'s drafts: read back if `work_dir` holds it finished, else drafted (and saved there)."""
+    saved = _chunk_file(work_dir, index) if work_dir else None
+    if saved and saved.exists():
+        return [Distortion(d["text"], d["command"], tuple(d["operations"]), d["reject_reason"])
+                for d in read_json(saved)["distortions"]]
+    pairs = [(records[i]["instruction"], records[i]["response"]) for i in chunk]
+    distortions = distorter.distort(pairs, chunk_rng(seed, index))
+    if saved:
+        write_json({"distortions": [dataclasses.asdict(d) for d in distortions]}, saved)
+    return distortions
+
+
+def draft_llm_chunks(records: Sequence[Mapping], strategies: Sequence[str], distorter: Distorter, seed: int,
+                     chunk_size: int, work_dir: Path, rank: int = 0, world: int = 1) -> None:
+    """One process's share of the LLM work of a sharded job: chunks rank, rank + world, ... are drafted into
+    `work_dir`, each saved whole when done; chunks already there are skipped (a killed job resumes)."""
+    for index, chunk in enumerate(llm_chunks(records, strategies, chunk_size)):
+        if index % world == rank:
+            _drafted_chunk(records, chunk, index, distorter, seed, work_dir)
 
 
 def distort_records(records: Sequence[Mapping], strategies: Sequence[str], distorter: Distorter,
@@ -100,11 +131,11 @@ def distort_records(records: Sequence[Mapping], strategies: Sequence[str], disto
                     work_dir: Path | None = None) -> list[dict]:
     """One distorted record per polite record (`id`, `instruction`, `response`, maybe `captions`/`boxes`).
 
-    LLM drafts come from `distorter` in chunks of `chunk_size`, with one rng seeded from `seed` for all of
-    them (same records, seed and chunk size: same drafts); augmentations are seeded per sample from
-    (`seed`, record id). Rejected samples are returned too, with a non-empty `reject_reason`. With `work_dir`
-    (which the caller keys to the job, `distortion.dataset.distorted_split`), each finished LLM chunk is saved
-    with the rng's state after it, so a killed run resumes at its first unfinished chunk with the same drafts.
+    LLM drafts come from `distorter` in chunks of `chunk_size`, each with its own rng (`chunk_rng`: same records,
+    seed and chunk size, same drafts, however the chunks are dealt to processes); augmentations are seeded per
+    sample from (`seed`, record id). Rejected samples are returned too, with a non-empty `reject_reason`. With
+    `work_dir` (which the caller keys to the job, `distortion.dataset.distortion_job`), each finished LLM chunk is
+    saved there, and chunks found there (a killed run's, or other processes' of a sharded job) are read back.
     """
     if len(records) != len(strategies):
         raise ValueError(f"records and strategies differ in length: {len(records)} != {len(strategies)}")
@@ -112,7 +143,6 @@ def distort_records(records: Sequence[Mapping], strategies: Sequence[str], disto
     if bad:
         raise ValueError(f"unknown strategies {sorted(bad)}; allowed {STRATEGIES}")
     results: list[Distortion | None] = [None] * len(records)
-    llm = []
     for i, (record, strategy) in enumerate(zip(records, strategies)):
         problem = input_problem(record.get("instruction"), record.get("response"))
         if problem:
@@ -121,19 +151,8 @@ def distort_records(records: Sequence[Mapping], strategies: Sequence[str], disto
             results[i] = augment_text(record["response"], seed=f"{seed}:{record.get('id')}")
         elif strategy == "boxes":
             results[i] = distort_with_boxes(record.get("captions"), record.get("boxes"))
-        else:
-            llm.append(i)
-    rng = random.Random(f"{seed}:llm")
-    for index, start in enumerate(tqdm(range(0, len(llm), chunk_size), desc="LLM-instructed distortion",
-                                       disable=not progress)):
-        chunk = llm[start:start + chunk_size]
-        saved = work_dir / f"chunk-{index:06d}.json" if work_dir else None
-        if saved and saved.exists():
-            distortions = _resumed_chunk(saved, rng)
-        else:
-            distortions = distorter.distort([(records[i]["instruction"], records[i]["response"]) for i in chunk], rng)
-            if saved:
-                write_json({"distortions": [dataclasses.asdict(d) for d in distortions], "rng": rng.getstate()}, saved)
-        for i, distortion in zip(chunk, distortions):
+    chunks = llm_chunks(records, strategies, chunk_size)
+    for index, chunk in enumerate(tqdm(chunks, desc="LLM-instructed distortion", disable=not progress)):
+        for i, distortion in zip(chunk, _drafted_chunk(records, chunk, index, distorter, seed, work_dir)):
             results[i] = distortion
     return [distorted_record(r, s, d) for r, s, d in zip(records, strategies, results)]

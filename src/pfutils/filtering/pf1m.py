@@ -7,12 +7,13 @@ joins the path to an image folder); `original` is the raw annotation as the rewr
 `nli_similarity` only on VQA records, `sts_similarity` only on captioning ones, `filtered_paragraphs` and
 `paragraph_clip_scores` only on captioning records with several paragraphs. Scores are rounded to 4 decimals.
 
-`export_pf1m` writes our kept records in that schema, their images as PNG files under an image root, referenced
-by relative path; `read_pf1m` reads a released-format file back into kept records (images from an image root,
+`export_pf1m` writes our kept records in that schema, their images as PNG files under an image root (each image
+once, named after its pixels), referenced by relative path; `read_pf1m` reads a released-format file back into kept records (images from an image root,
 an unreadable one -> a rejects row), so the released PF-1M can stand in for ours downstream.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -65,10 +66,13 @@ def split_released_input(text: str) -> tuple[str, list[str]]:
     return IMG_PATH.sub("", text).strip(), IMG_PATH.findall(text)
 
 
-def image_paths(record: dict) -> list[str]:
-    """Relative paths of a record's images: its id (made path-safe) and the image's position, as PNG."""
-    stem = re.sub(r"[^A-Za-z0-9_./-]", "_", record["id"]).replace("..", "_").strip("/")
-    return [f"{stem}_{k}.png" for k in range(len(record["images"]))]
+def image_path(image: Image.Image, dataset: str) -> str:
+    """An image's relative path in an export: under its dataset's folder (the released layout, which `read_pf1m`
+    reads the dataset from), named after its pixels (sha256 of mode, size and bytes), so an image many records of
+    a dataset use (a GQA image serves dozens of questions) is written once."""
+    digest = hashlib.sha256(f"{image.mode}:{image.size}:".encode() + image.tobytes()).hexdigest()
+    folder = re.sub(r"[^A-Za-z0-9_.-]", "_", dataset).strip(".") or "unknown"
+    return f"{folder}/{digest[:24]}.png"
 
 
 PNG_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"}
@@ -124,9 +128,10 @@ def export_pf1m(records: Sequence[dict], json_path: str | Path, image_root: str 
         rewards[i] = score
     rows = []
     for record, score in zip(records, rewards):
-        paths = image_paths(record)
+        paths = [image_path(image, record["dataset"]) for image in record["images"]]
         for image, path in zip(record["images"], paths):
-            _save_image(image, Path(image_root) / path)
+            if not (Path(image_root) / path).exists():  # written by an earlier record
+                _save_image(image, Path(image_root) / path)
         rows.append(released_record(record, paths, score))
     return write_json(rows, json_path)
 

@@ -93,10 +93,12 @@ def test_clip_drops_paragraphs_and_keeps_the_rest():
 
 
 def test_clip_rejects_a_record_without_a_usable_image():
-    records = [{**rewritten("A.\n\nB."), "images": []}, {**rewritten("A.\n\nB."), "images": [b"not decoded"]}]
+    records = [{**rewritten("A.\n\nB."), "images": []}, {**rewritten("A.\n\nB."), "images": [b"not decoded"]},
+               {**rewritten("A.\n\nB."), "images": [{"bytes": b"not an image", "path": None}]}]
     decisions = clip_decisions(records, ClipFilter(), ScriptedClip({}))
-    assert [d.reason for d in decisions] == ["no image for the CLIPScore filter",
-                                             "image is not a decoded PIL image (bytes)"]
+    assert [d.reason for d in decisions[:2]] == ["no image for the CLIPScore filter",
+                                                 "image is neither a PIL image nor a stored one (bytes)"]
+    assert decisions[2].reason.startswith("unreadable image") and not decisions[2].keep
 
 
 def test_nli_drops_contradictions_of_vqa_answers():

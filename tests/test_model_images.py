@@ -31,3 +31,17 @@ def test_images_tensor_pads_samples_to_the_most_images():
     assert images[0, 1].abs().sum() == 0 and torch.equal(images[0, 0], images[1, 0])
     empty, empty_mask = images_tensor([[], []], image_transform(tower))
     assert empty.shape == (2, 0, 3, 16, 16) and empty_mask.shape == (2, 0)
+
+
+def test_stored_images_are_decoded_in_the_batch_as_decoded_ones_are(tmp_path):
+    """Rows read with `undecoded` carry an image as its file path or its encoded bytes; the batch decodes it."""
+    tiny = {**TINY_CLIP, "vision_cfg": {**TINY_CLIP["vision_cfg"], "image_size": 16}}
+    transform = image_transform(vision_tower(VisionTowerConfig(open_clip_cfg=tiny)))
+    photo = Image.new("RGB", (24, 18))
+    photo.putdata([(x * 10 % 256, y * 13 % 256, (x * y) % 256) for y in range(18) for x in range(24)])
+    photo.save(tmp_path / "photo.png")
+    encoded = (tmp_path / "photo.png").read_bytes()
+    stored = [[{"path": str(tmp_path / "photo.png"), "bytes": None}], [{"path": None, "bytes": encoded}]]
+    images, mask = images_tensor(stored, transform)
+    reference, _ = images_tensor([[photo], [photo]], transform)
+    assert torch.equal(images, reference) and mask.all()

@@ -53,8 +53,12 @@ class Fingerprint:
         return self
 
     def images(self, images: Iterable) -> Fingerprint:
-        """Decoded (PIL) images: mode, size and pixels."""
+        """Images: a decoded (PIL) one by its mode, size and pixels; a stored one by its path and bytes."""
         for image in images:
+            if isinstance(image, dict):
+                self.settings(image.get("path"))
+                self._digest.update(image.get("bytes") or b"")
+                continue
             self.settings([image.mode, list(image.size)])
             self._digest.update(image.tobytes())
         return self

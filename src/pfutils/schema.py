@@ -76,6 +76,23 @@ def dataset_from_rows(rows: list[dict], features: datasets.Features) -> datasets
     return datasets.Dataset.from_list(rows, features=features)
 
 
+STORED_IMAGES = datasets.List(datasets.Image(decode=False))
+
+
+def undecoded(ds: datasets.Dataset) -> datasets.Dataset:
+    """`ds` with its images as stored ({"bytes", "path"}: a file's path, or the encoded bytes), not decoded: rows
+    read from it are small, so a stage can hold a million of them and decode one batch at a time (`decoded`)."""
+    return ds.cast_column("images", STORED_IMAGES)
+
+
+def decoded(image) -> PIL.Image.Image:
+    """A decoded image from a stored one (as `undecoded` rows hold it), decoded as `datasets` decodes it; a PIL
+    image is returned as it is."""
+    if isinstance(image, PIL.Image.Image):
+        return image
+    return datasets.Image().decode_example(image)
+
+
 def image_decode_error(image: str | bytes) -> str:
     """Why an image (a file path, or its stored bytes) cannot be decoded, "" when it can. A truncated or corrupt
     file opens fine, so only decoding every pixel finds it."""

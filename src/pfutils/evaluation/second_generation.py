@@ -7,6 +7,7 @@ import pandas as pd
 from ..filtering.config import ClipFilter
 from ..filtering.filters import normalised
 from ..scoring.clipscore import ClipScorer, local_clip_scorer, open_clip_scorer
+from ..schema import undecoded
 from ..textstats import form_score
 
 
@@ -24,7 +25,7 @@ def generation_items(gen1: datasets.Dataset, gen2: datasets.Dataset, reward, cli
     gen1 = gen1.filter(lambda batch: [i in ids for i in batch], input_columns="id", batched=True)
     frames = []
     for name, ds in (("generation 1", gen1), ("generation 2", gen2)):
-        records = list(ds)  # iterating decodes the images (to_list would not)
+        records = list(undecoded(ds))  # the CLIP scorer decodes one batch of images at a time
         rewrites = [r["rewrite"] for r in records]
         captioning = [i for i, r in enumerate(records) if r["category"] == "captioning"]
         scores = clip.paragraph_scores([records[i]["images"][0] for i in captioning],

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .config import EvaluationParams
 from .predict import chat_answers
+from ..schema import undecoded
 from ..textstats import form_score
 from .scores import hallucination, object_recall, rouge_to_reference, vqa_correct
 
@@ -25,7 +26,7 @@ def test_rows(sources: Path, p: EvaluationParams) -> dict[str, list[dict]]:
     for task in TASKS:
         rows[task] = []
         for name in getattr(p.sets, task):
-            test = datasets.load_from_disk(str(sources / name))["test"]
+            test = undecoded(datasets.load_from_disk(str(sources / name))["test"])  # decoded per batch
             limit = test.num_rows if p.samples_per_dataset is None else min(p.samples_per_dataset, test.num_rows)
             rows[task] += list(test.select(range(limit)))
     return rows

@@ -17,6 +17,7 @@ from typing import Sequence
 
 from PIL import Image
 
+from ..schema import decoded
 from ..scoring.clipscore import ClipScorer, split_paragraphs
 from ..scoring.nli import NliBackend, NliItem
 from ..scoring.sts import SentenceSimilarity
@@ -99,10 +100,10 @@ def _image_problem(record: dict) -> str:
     images = record.get("images") or []
     if not images:
         return "no image for the CLIPScore filter"
-    if not isinstance(images[0], Image.Image):
-        return f"image is not a decoded PIL image ({type(images[0]).__name__})"
+    if not isinstance(images[0], (Image.Image, dict)):
+        return f"image is neither a PIL image nor a stored one ({type(images[0]).__name__})"
     try:
-        images[0].load()
+        decoded(images[0]).load()  # a stored image is decoded and let go: the scorer decodes it again per batch
     except (OSError, ValueError) as error:
         return f"unreadable image: {error}"
     return ""

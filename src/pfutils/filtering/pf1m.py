@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 import datasets
 from PIL import Image, UnidentifiedImageError
 
-from ..schema import FEATURES, sample
+from ..schema import FEATURES, decoded, sample
 from ..scoring.nli import LABELS
 from ..storage import read_json, write_json
 from .pipeline import reject_row
@@ -128,8 +128,9 @@ def export_pf1m(records: Sequence[dict], json_path: str | Path, image_root: str 
         rewards[i] = score
     rows = []
     for record, score in zip(records, rewards):
-        paths = [image_path(image, record["dataset"]) for image in record["images"]]
-        for image, path in zip(record["images"], paths):
+        images = [decoded(image) for image in record["images"]]  # one record's images at a time
+        paths = [image_path(image, record["dataset"]) for image in images]
+        for image, path in zip(images, paths):
             if not (Path(image_root) / path).exists():  # written by an earlier record
                 _save_image(image, Path(image_root) / path)
         rows.append(released_record(record, paths, score))

@@ -105,8 +105,9 @@ def generate_texts(
     batch_size: int = 32,
     **generate_kwargs,
 ) -> list[str]:
-    """Decoded, stripped continuations of `prompts`; `image_lists[i]` holds prompt i's PIL images. Images are
-    preprocessed batch by batch, so a million prompts never sit in memory as tensors at once."""
+    """Decoded, stripped continuations of `prompts`; `image_lists[i]` holds prompt i's images (PIL, or stored as
+    `pfutils.schema.undecoded` rows hold them). Images are decoded and preprocessed batch by batch, so a million
+    prompts never sit in memory as decoded images or tensors at once."""
     transform = image_transform(model.vision_encoder)
     texts: list[str] = []
     for start in range(0, len(prompts), batch_size):

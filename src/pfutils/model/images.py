@@ -8,6 +8,8 @@ from open_clip.transform import PreprocessCfg, image_transform_v2
 from PIL import Image
 from torch import nn
 
+from ..schema import decoded
+
 
 def image_transform(vision_encoder: nn.Module) -> Callable[[Image.Image], torch.Tensor]:
     """open_clip's eval transform (resize, centre crop, normalise) for this tower; no random augmentation.
@@ -21,8 +23,9 @@ def image_transform(vision_encoder: nn.Module) -> Callable[[Image.Image], torch.
 def images_tensor(
     samples: Sequence[Sequence[Image.Image]], transform: Callable[[Image.Image], torch.Tensor]
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Images of several samples, padded: (B, N_max, 3, H, W) and the (B, N_max) mask of real images."""
-    per_sample = [[transform(image.convert("RGB")) for image in images] for images in samples]
+    """Images of several samples, padded: (B, N_max, 3, H, W) and the (B, N_max) mask of real images. An image may
+    come stored (`pfutils.schema.undecoded`): it is decoded here, so only a batch's images are ever decoded."""
+    per_sample = [[transform(decoded(image).convert("RGB")) for image in images] for images in samples]
     slots = max((len(images) for images in per_sample), default=0)
     first = next((tensors[0] for tensors in per_sample if tensors), None)
     shape = (first if first is not None else transform(Image.new("RGB", (8, 8)))).shape

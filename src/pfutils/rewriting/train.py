@@ -19,6 +19,7 @@ from ..model.device import runtime_device, runtime_dtype
 from ..model.images import image_transform
 from ..model.lora import add_lora, has_lora
 from ..params import load_params
+from ..schema import undecoded
 from ..storage import write_json
 from ..training.trainer import train
 from .rewrite import rewriter_examples
@@ -35,7 +36,7 @@ def train_rewriter(params, base_dir: Path, pairs_dir: Path, out_dir: Path, name:
     torch.manual_seed(seed)
     if not has_lora(model):
         add_lora(model, params.model.lora)
-    rows = datasets.load_from_disk(str(pairs_dir))["train"]
+    rows = undecoded(datasets.load_from_disk(str(pairs_dir))["train"])  # decoded per micro-batch
     examples, rejects = rewriter_examples(tokenizer, rows, p.template, p.train.context_length, model.behaviour)
     model, curve = train(model, tokenizer, examples, p.train, Path(params.paths.data) / "checkpoints" / name,
                          seed, image_transform(model.vision_encoder), name=name,

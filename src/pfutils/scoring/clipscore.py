@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from transformers import AutoTokenizer
 
 from ..pretrain.clip import image_tensor, load_clip, text_tokens
+from ..schema import decoded
 from .device import scoring_device
 
 MAX_SENTENCES = 10
@@ -57,8 +58,10 @@ class ClipScorer:
 
     @torch.no_grad()
     def image_features(self, images: Sequence) -> torch.Tensor:
-        """Normalised image features (N, D), encoded in batches."""
-        chunks = [self.model.encode_image(self.preprocess(list(images[i:i + self.batch_size])).to(self.device))
+        """Normalised image features (N, D), encoded in batches; stored images (`pfutils.schema.undecoded`) are
+        decoded one batch at a time."""
+        chunks = [self.model.encode_image(self.preprocess([decoded(im) for im in images[i:i + self.batch_size]])
+                                          .to(self.device))
                   for i in range(0, len(images), self.batch_size)]
         return F.normalize(torch.cat(chunks).float(), dim=-1)
 

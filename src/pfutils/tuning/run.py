@@ -23,6 +23,7 @@ from ..model.images import image_transform
 from ..model.lora import add_lora, has_lora
 from ..model.resolution import set_image_size
 from ..params import load_params
+from ..schema import undecoded
 from ..storage import write_json
 from ..training.trainer import train
 from .recipes import start_dir, train_config, tuned_dir
@@ -66,7 +67,7 @@ def tune(params, name: str, seed: int) -> list[dict]:
         add_lora(model, params.model.lora)
     if recipe.image_px is not None:
         resize_vision(model, recipe.image_px, f"tuning.recipes.{name}.image_px")
-    rows = datasets.load_from_disk(str(data / "stages" / recipe.data))
+    rows = undecoded(datasets.load_from_disk(str(data / "stages" / recipe.data)))  # decoded per micro-batch
     turns = [Turn(r["instruction"], r["response"], tuple(r["images"])) for r in rows]
     tokenized = tokenized_turns(tokenizer, turns, model.behaviour)
 

@@ -10,7 +10,8 @@ that look like the raw annotations it will meet later: terse, cold, lowercase, f
 - Retrieve captions & bounding boxes (`boxes`): a detailed description's draft is its captions and boxes.
 
 `mix` assigns every sample a strategy in the paper's proportions and returns the distorted records, rejects
-included. The LLM backend is chosen by parameter: `llm_distorter("hf" | "emulator", ...)`.
+included. The LLM backend is chosen by parameter: `llm_distorter("hf" | "emulator", ...)`. `run` is stage 01's
+job: the LLM chunks shared among processes (each with its own rng), resumable after a kill.
 """
 from .augment import augment_text
 from .boxes import BOXES_PREAMBLE, captions_and_boxes_text, distort_with_boxes

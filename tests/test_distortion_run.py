@@ -1,5 +1,6 @@
 """Stage 01's job on the `hf` backend with a tiny LLaMA: chunks shared by two processes, a kill, a resume."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -105,7 +106,7 @@ def _run(job: Path, processes: int) -> tuple[list[dict], list[dict]]:
     subprocess.run(_command(job, processes), check=True, env=_env(), cwd=ROOT)
     outputs = _outputs(job)
     for name in ("distorted", "checkpoints"):  # the next run starts from nothing
-        subprocess.run(["rm", "-rf", str(job / "data" / name)], check=True)
+        shutil.rmtree(job / "data" / name, ignore_errors=True)
     return outputs
 
 

@@ -5,7 +5,8 @@ import torch
 from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast
 
-from pfutils.model import FlamingoConfig, build_flamingo
+from pfutils.model.build import build_flamingo
+from pfutils.model.config import FlamingoConfig
 from pfutils.model.build import language_model
 from pfutils.model.config import LanguageModelConfig
 from pfutils.papermini.v1_names import openflamingo_v1_state_dict  # noqa: F401  (tests import it from here)

@@ -1,5 +1,6 @@
 """Stage 07: per-sample scores on hand-made cases (the decoding options: tests/test_decoding.py)."""
-from pfutils.evaluation.scores import hallucination, object_recall, vqa_correct
+from pfutils.evaluation.scores import vqa_correct
+from pfutils.toyworld.truth import hallucination, object_recall
 from pfutils.scoring.nli import nli_backend
 from pfutils.toyworld.scene import Obj, Scene, scenes_to_json
 

@@ -3,8 +3,8 @@ import random
 
 import pytest
 
-from pfutils.filtering.audit import (answer_changed, filter_decisions, filter_quality, hallucinated, known_mean,
-                                     paragraph_table, rewrite_is_bad)
+from pfutils.filtering.audit import filter_decisions, filter_quality, paragraph_table
+from pfutils.toyworld.truth import answer_changed, hallucinated, known_mean, rewrite_is_bad
 from pfutils.filtering.threshold import candidate_thresholds, choose_threshold, threshold_curve
 from pfutils.toyworld.scene import Obj, Scene, scenes_to_json
 from test_filtering_filters import ScriptedClip, rewritten

@@ -3,6 +3,7 @@
 Each fixture holds one or two good records, one malformed record and one whose image file is missing; the tests
 check the exact mapped rows, the rejects with their reasons, and the errors for missing downloads.
 """
+import ast
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
+import pfutils.loaders
 from pfutils.loaders import DOWNLOADS, LOADERS, REPLACES
 from pfutils.loaders.common import answer_type, choose, hold_out, majority
 from pfutils.loaders.config import SourceConfig
@@ -20,13 +22,9 @@ from pfutils.loaders.stage import (
     require_downloads,
 )
 from pfutils.loaders.vsr import STATEMENT_TEMPLATES
+from pfutils.prompts import CAPTION_INSTRUCTIONS, CHANGE_INSTRUCTIONS, PARAGRAPH_INSTRUCTIONS
 from pfutils.schema import FEATURES, dataset_from_rows, sample
-from pfutils.toyworld.sources import (
-    CAPTION_INSTRUCTIONS,
-    CHANGE_INSTRUCTIONS,
-    PARAGRAPH_INSTRUCTIONS,
-    SOURCES,
-)
+from pfutils.toyworld.sources import SOURCES
 
 
 def png(path: Path) -> str:
@@ -744,3 +742,14 @@ def test_images_in_every_colour_mode_real_data_uses_are_accepted_and_read_as_rgb
 
     pixels, mask = images_tensor([[Image.open(image)]], to_tensor)
     assert pixels.shape[-3:] == (3, 20, 20) and mask.all()
+
+
+def test_real_loaders_never_import_toyworld():
+    """Real data owes nothing to the miniature world: the instruction lists a loader draws from live with the
+    prompts (`pfutils.prompts`), which toyworld reads too."""
+    loaders = Path(pfutils.loaders.__file__).parent
+    imported = {f.name: {n.module or "" for n in ast.walk(ast.parse(f.read_text())) if isinstance(n, ast.ImportFrom)}
+                | {a.name for n in ast.walk(ast.parse(f.read_text())) if isinstance(n, ast.Import) for a in n.names}
+                for f in loaders.glob("*.py")}
+    assert {name: sorted(m for m in modules if "toyworld" in m) for name, modules in imported.items()
+            if any("toyworld" in m for m in modules)} == {}

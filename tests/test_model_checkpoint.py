@@ -10,7 +10,9 @@ from peft import PeftModel
 from safetensors.torch import load_file, save_file
 from transformers import AutoModelForCausalLM
 
-from pfutils.model import FlamingoConfig, build_flamingo, load_flamingo, save_flamingo
+from pfutils.model.build import build_flamingo
+from pfutils.model.checkpoint import load_flamingo, save_flamingo
+from pfutils.model.config import FlamingoConfig
 from pfutils.model.build import language_model
 from pfutils.model.checkpoint import WEIGHTS_FILE
 from pfutils.model.config import LanguageModelConfig

@@ -5,7 +5,7 @@ from model_fixtures import tiny_config
 from model_fixtures import one_torch_thread  # noqa: F401  (autouse: one torch thread per test)
 from pydantic import ValidationError
 
-from pfutils.model import FlamingoConfig
+from pfutils.model.config import FlamingoConfig
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ from model_fixtures import TINY_LLAMA, tiny_tokenizer
 from model_fixtures import one_torch_thread  # noqa: F401  (autouse: one torch thread per test)
 from PIL import Image
 
-from pfutils.model import FlamingoConfig, build_flamingo
+from pfutils.model.build import build_flamingo
+from pfutils.model.config import FlamingoConfig
 from pfutils.model.images import image_transform, images_tensor
 
 

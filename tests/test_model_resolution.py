@@ -8,7 +8,8 @@ from model_fixtures import TINY_CLIP, save_open_clip_dir, tiny_config, tiny_toke
 from model_fixtures import one_torch_thread  # noqa: F401  (autouse: one torch thread per test)
 from PIL import Image
 
-from pfutils.model import build_flamingo, load_flamingo, save_flamingo
+from pfutils.model.build import build_flamingo
+from pfutils.model.checkpoint import load_flamingo, save_flamingo
 from pfutils.model.build import vision_tower
 from pfutils.model.config import VisionTowerConfig
 from pfutils.model.images import image_transform

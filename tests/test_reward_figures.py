@@ -4,7 +4,8 @@ import math
 import pandas as pd
 import pytest
 
-from pfutils.reward import reward_summary, win_rate_matrix
+from pfutils.reward.distributions import reward_summary
+from pfutils.reward.win_rates import win_rate_matrix
 
 # rewards of three "models" on the same four items; raw annotations count as a model
 SCORES = {

@@ -4,7 +4,7 @@ import pytest
 import torch
 from transformers import DebertaV2Config, DebertaV2ForSequenceClassification, DebertaV2Tokenizer
 
-from pfutils.reward import reward_model
+from pfutils.reward.scorer import reward_model
 from pfutils.reward.hf import HfRewardModel
 
 WORDS = "what is the shape colour how many are there a it red blue circle square two three yes no . ? ,".split()

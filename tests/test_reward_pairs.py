@@ -4,7 +4,8 @@ import typing
 import pytest
 from pydantic import ValidationError
 
-from pfutils.reward import STYLES, RewardPairs, RewardParams, preference_pairs, split_by_prompt
+from pfutils.reward.config import RewardPairs, RewardParams
+from pfutils.reward.pairs import STYLES, preference_pairs, split_by_prompt
 from pfutils.reward.config import Style
 from pfutils.toyworld.sources import World, build_source
 

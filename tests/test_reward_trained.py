@@ -5,8 +5,10 @@ import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
 from pfutils.pretrain.tokenizer import train_tokenizer
-from pfutils.reward import (Backbone, RewardTraining, accuracy_by_style, pair_scores, pairwise_accuracy,
-                            preference_pairs, reward_model, split_by_prompt)
+from pfutils.reward.accuracy import accuracy_by_style, pair_scores, pairwise_accuracy
+from pfutils.reward.config import Backbone, RewardTraining
+from pfutils.reward.pairs import preference_pairs, split_by_prompt
+from pfutils.reward.scorer import reward_model
 from pfutils.reward.trained import TrainedRewardModel
 from pfutils.reward.training import backbone_config, model_card, reward_backbone, train_reward_model
 from pfutils.toyworld.sources import World, build_source

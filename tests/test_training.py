@@ -167,8 +167,6 @@ def test_compiled_decoder_layers_compute_the_same_update(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_two_processes_compute_the_same_update_as_one(tmp_path):
     single = _run_in_process(tmp_path, "single")
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE)}
-    torchrun = Path(sys.executable).parent / "torchrun"
     ddp = _run_on_two_processes(tmp_path, "ddp")
     for name, tensor in single["tensors"].items():
         torch.testing.assert_close(ddp[name], tensor, rtol=1e-4, atol=1e-5)

@@ -16,7 +16,8 @@ from model_fixtures import random_images, tiny_flamingo  # noqa: E402
 
 from pfutils.model.lora import add_lora  # noqa: E402
 from pfutils.training.examples import Segment, supervised_example  # noqa: E402
-from pfutils.training.trainer import TrainConfig, train  # noqa: E402
+from pfutils.training.config import TrainConfig  # noqa: E402
+from pfutils.training.trainer import train  # noqa: E402
 
 CONFIG = TrainConfig(trainable="perceiver_xattn", epochs=2, lr=1e-2, batch_size=4, micro_batch_size=1,
                      context_length=64, warmup_ratio=0.25, weight_decay=0.0, max_grad_norm=1.0, save_every=1)

@@ -21,7 +21,6 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .config import Section
-from .model.generation import decoding_compile_config
 
 PRESETS: dict[str, dict] = {
     "greedy": {"num_beams": 1, "do_sample": False, "no_repeat_ngram_size": 0},
@@ -102,5 +101,6 @@ class Decoding(Section):
         if self.compile:
             # One graph per decoding step shape: the batch is fixed and `generate_tokens` sizes the static cache
             # in buckets, so a whole stage compiles a handful of times at most.
+            from .model.generation import decoding_compile_config  # runtime code: the schema loads without torch
             kwargs["compile_config"] = decoding_compile_config()
         return kwargs

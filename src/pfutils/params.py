@@ -35,7 +35,7 @@ from .storage import write_json
 from .toyworld.scene import World
 from .toyworld.sources import SOURCES
 from .toyworld.vocab import GRID
-from .training.trainer import TrainConfig
+from .training.config import TrainConfig
 from .tuning.config import TuningParams
 
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
@@ -195,6 +195,8 @@ class Compute(Section):
                                                "compilation): faster on GPUs, slower than eager on a small CPU run")
     shard_frozen_weights: bool = Field(description="with several processes, split the frozen weights (the LM, the "
                                                    "vision tower) over them with FSDP2; trained ones stay whole")
+    seed_jobs: int = Field(ge=1, le=64, description="on a CPU with one process per job, how many training seeds' "
+                                                    "jobs run at once, each on cores // seed_jobs threads")
 
 
 class Params(Section):

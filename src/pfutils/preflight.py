@@ -22,15 +22,13 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import open_clip
 from huggingface_hub import snapshot_download, try_to_load_from_cache
 from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 from huggingface_hub.utils import validate_repo_id
 
 from .hub import apply as apply_hub_settings
-from .hub import hub_cache_dir
+from .hub import PACKAGED_MINILM, hub_cache_dir
 from .params import Params
-from .scoring.sts import PACKAGED_MINILM
 
 # Every stage of dvc.yaml, in pipeline order (`tune`, `evaluate`: one DVC stage per recipe of tuning.recipes).
 STAGES = ("check_params", "sources", "base_models", "base_eval", "distortion", "rewriter_training", "rewriting",
@@ -102,6 +100,7 @@ def _hf_snapshot_complete(repo_id: str, revision: str | None, config: str = "con
 
 def _open_clip_weights_cached(name: str, tag: str) -> bool:
     """Mirrors open_clip's `download_pretrained`: a local file, else the hub copy, else the URL's cache file."""
+    import open_clip  # only here: checking the other stages' models needs no torch
     cfg = open_clip.get_pretrained_cfg(name, tag)
     if not cfg:
         return Path(tag).is_file()

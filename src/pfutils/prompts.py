@@ -11,6 +11,9 @@ instruction); `after_instruction` is the original authors' layout, `{instruction
 OpenFlamingo v1 masking lets text attend to the *next* image, so the instruction reads the image after it).
 
 Prompts end right after "### Assistant:" (or "(Revised Response)"); the response follows after one space.
+
+The instruction lists are here too: raw annotations carry no instruction, so every source (toyworld's and the
+real datasets' loaders alike) pairs each with one drawn from the list of its task.
 """
 from __future__ import annotations
 
@@ -28,6 +31,27 @@ REWRITER_TEMPLATES = {
 
 
 MEDIA_LAYOUTS = ("before_instruction", "after_instruction")
+
+
+# Instructions per task of the raw sources (LLaVA's detail-23k list for detailed descriptions, Section 4.1).
+DETAIL_INSTRUCTIONS = (
+    "Describe the following image in detail.",
+    "Provide a detailed description of the given image.",
+    "Give an elaborate explanation of the image you see.",
+    "Share a comprehensive rundown of the presented image.",
+    "Offer a thorough analysis of the image.",
+    "Explain the various aspects of the image before you.",
+    "Clarify the contents of the displayed image with great detail.",
+    "Characterize the image using a well-detailed description.",
+    "Break down the elements of the image in a detailed manner.",
+    "Walk through the important details of the image.",
+)
+CAPTION_INSTRUCTIONS = ("Write a short caption for the image.", "A short image caption:", "Briefly describe the image.")
+PARAGRAPH_INSTRUCTIONS = ("Describe the image.", "Write a paragraph about this image.")
+ALT_INSTRUCTIONS = ("Write a caption for this picture.", "What is in this image?")
+CHANGE_INSTRUCTIONS = ("What is different between the two images?",
+                       "Describe the changes from the first image to the second.",
+                       "Spot the difference between these two pictures.")
 
 
 def with_images(instruction: str, n_images: int, layout: str = "before_instruction") -> str:

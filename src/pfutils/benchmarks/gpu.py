@@ -32,7 +32,8 @@ from pfutils.model.images import image_transform, images_tensor
 from pfutils.model.lora import add_lora
 from pfutils.prompts import END_OF_CHUNK, IMAGE_TOKEN
 from pfutils.training.examples import IGNORE
-from pfutils.training.trainer import TrainConfig, train
+from pfutils.training.config import TrainConfig
+from pfutils.training.trainer import train
 
 # LLaMA-7B's decoder (the paper's LM size), LLaMA's 32000-token vocabulary.
 LLAMA_7B = {

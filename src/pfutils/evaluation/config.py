@@ -8,8 +8,6 @@ from pydantic import Field
 from ..config import Section
 from ..decoding import Decoding
 
-UNSEEDED = -1  # the `seed` of per-item results no training seed made (the base model, the raw annotations)
-
 
 class EvalSets(Section):
     """Test splits by task; held-in datasets were rewritten into PF-1M (unseen samples), held-out ones never."""

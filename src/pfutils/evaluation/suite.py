@@ -11,11 +11,12 @@ from pathlib import Path
 import datasets
 import pandas as pd
 
-from .config import EvaluationParams
-from .predict import chat_answers
 from ..schema import undecoded
 from ..textstats import form_score
-from .scores import hallucination, object_recall, rouge_to_reference, vqa_correct
+from ..toyworld.truth import hallucination, object_recall
+from .config import EvaluationParams
+from .predict import chat_answers
+from .scores import rouge_to_reference, vqa_correct
 
 TASKS = ("captioning", "vqa_held_in", "vqa_held_out", "multi_image_held_in", "multi_image_held_out")
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..reward.win_rates import win_rate_matrix
-from .config import UNSEEDED
+
+UNSEEDED = -1  # the `seed` of per-item results no training seed made (the base model, the raw annotations)
 
 # The per-item scores committed under reports/eval/ (no texts: those stay in data/eval/), enough to recompute
 # every number and interval of stage 08.

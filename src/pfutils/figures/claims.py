@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..evaluation.config import UNSEEDED
+from ..evaluation.summary import UNSEEDED
 from .config import ClaimsParams
 from .evidence import VERDICTS as INTERVAL_VERDICTS
 from .evidence import Direction, Effect, bootstrap_effect, verdict

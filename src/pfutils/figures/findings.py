@@ -19,11 +19,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..toyworld.truth import HALLUCINATION_KINDS
 from .claims import seed_matrix
 from .config import ClaimsParams
 from .evidence import bootstrap_effect
 
-KINDS = ("objects", "attributes", "positions")
 FILTERS = ("length", "change", "sts", "clip", "nli")
 BAD = {"objects": "rewrite_objects", "attributes": "rewrite_attributes", "positions": "rewrite_positions",
        "answer changed": "answer_changed"}
@@ -63,7 +63,7 @@ def hallucination_of_texts(truth: pd.DataFrame, p: ClaimsParams, seed: int) -> l
     """Share hallucinating, by kind, of the raw annotations, the rewrites (all of PF-raw) and PF-1M."""
     rows = []
     for source, label in (("raw", "raw annotations"), ("rewrite", "rewrites (PF-raw)"), ("pf1m", "PF-1M")):
-        for kind in KINDS:
+        for kind in HALLUCINATION_KINDS:
             values = _bools(truth[f"{source}_{kind}"]).dropna().to_numpy()
             if len(values):
                 rows.append({"texts": label, "kind": kind, "n": len(values), **_interval(values, p, seed)})
@@ -96,7 +96,7 @@ def filtering_effect(truth: pd.DataFrame, p: ClaimsParams, seed: int) -> list[di
     """Did filtering reduce hallucination? PF-1M's share minus the share among all rewrites it was filtered from
     (two samples, each resampled on its own), by kind; with a reading of the interval."""
     rows = []
-    for kind in KINDS:
+    for kind in HALLUCINATION_KINDS:
         before = _bools(truth[f"rewrite_{kind}"]).dropna().to_numpy()
         after = _bools(truth[f"pf1m_{kind}"]).dropna().to_numpy()
         if not len(before) or not len(after):

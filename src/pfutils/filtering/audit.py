@@ -1,23 +1,20 @@
 """How good is each filter? Its decisions held against toyworld's exact truth.
 
-The paper could only show examples of what its filters catch; toyworld knows, for every rewrite, whether it
-changed the answer (`answer_changed`, the exact checker against the gold answer) and whether a text mentions
-anything not in the scene (`hallucinated`). `filter_quality` compares a filter's drops with such a truth label:
-precision (share of drops that were bad), recall (share of bad items dropped) and the base rate (share bad).
-Real data has no scene: there the truth is not available (None), never made up, and `known_mean` averages over
-the records that have it. `filter_decisions` reads one filter's decisions back from a run's kept records and
-rejects;
-`paragraph_table` scores every paragraph of multi-paragraph rewrites for the CLIPScore filter's paragraph-level
-audit and threshold choice (`threshold.choose_threshold`).
+The paper could only show examples of what its filters catch; toyworld knows (`pfutils.toyworld.truth`), for
+every rewrite, whether it changed the answer (`answer_changed`, the exact checker against the gold answer) and
+whether a text mentions anything not in the scene (`hallucinated`). `filter_quality` compares a filter's drops
+with such a truth label: precision (share of drops that were bad), recall (share of bad items dropped) and the base
+rate (share bad). Real data has no scene: there the truth is not available (None), never made up, and
+`truth.known_mean` averages over the records that have it. `filter_decisions` reads one filter's decisions back
+from a run's kept records and rejects; `paragraph_table` scores every paragraph of multi-paragraph rewrites for
+the CLIPScore filter's paragraph-level audit and threshold choice (`threshold.choose_threshold`).
 """
 from __future__ import annotations
 
 from typing import Sequence
 
-from ..evaluation.scores import hallucination
 from ..scoring.clipscore import ClipScorer, split_paragraphs
-from ..toyworld.checkers import answer_label, mentions
-from ..toyworld.scene import scenes_from_json
+from ..toyworld.truth import hallucinated
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -46,50 +43,6 @@ def filter_decisions(name: str, kept: Sequence[dict], rejects: Sequence[dict]) -
     decisions.update({r["id"]: False for r in rejects if name in r["applied_filters"]})
     decisions.update({r["id"]: True for r in rejects if r["stage"] == name})
     return decisions
-
-
-def answer_changed(record: dict, text_field: str = "rewrite") -> bool | None:
-    """Does the text contradict the gold answer? None for a record without one."""
-    if not record.get("answer"):
-        return None
-    label = answer_label(record[text_field], record["answer"], record["answer_type"], tuple(record["choices"]))
-    return label == "contradiction"
-
-
-def hallucinated(text: str, scene_json: str, positions: bool = False) -> bool | None:
-    """Does the text mention an object or attribute that none of the images' scenes has? Object hallucination,
-    as CHAIR counts it and as CLIPScore can see it; `positions=True` also counts objects put in the wrong place.
-    None for a record without a scene (real data: no exact truth)."""
-    if not scene_json:
-        return None
-    return any(m.hallucinated for m in mentions(text, scenes_from_json(scene_json), positions))
-
-
-HALLUCINATION_KINDS = ("objects", "attributes", "positions")
-
-
-def hallucination_kinds(text: str | None, scene_json: str) -> dict[str, bool | None]:
-    """Which kinds of hallucination a text has, each stricter than the one before: `objects` (names a shape the
-    image lacks: CHAIR), `attributes` (an absent object-attribute combination), `positions` (also a wrong place).
-    None for each where there is no text or no scene (real data)."""
-    if text is None or not scene_json:
-        return dict.fromkeys(HALLUCINATION_KINDS)
-    return dict(zip(HALLUCINATION_KINDS, hallucination(text, scene_json)[:3]))
-
-
-def rewrite_is_bad(record: dict, text_field: str = "rewrite") -> bool | None:
-    """The exact truth a filter is held to: the text hallucinates, or (VQA) no longer states the gold answer.
-    None without a scene (real data), where hallucination cannot be known."""
-    hallucinates = hallucinated(record[text_field], record["scene"])
-    if hallucinates is None:
-        return None
-    return hallucinates or bool(answer_changed(record, text_field))
-
-
-def known_mean(values: Sequence[bool | None]) -> float | None:
-    """The share of True among the values that are known; None when none is (real data)."""
-    known = [float(v) for v in values if v is not None]
-    return sum(known) / len(known) if known else None
 
 
 def paragraph_table(records: Sequence[dict], clip: ClipScorer, categories: Sequence[str] = ("captioning",),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from ..toyworld.sources import CAPTION_INSTRUCTIONS
+from ..prompts import CAPTION_INSTRUCTIONS
 from .common import Collector, Download, Malformed, choose, listed, read_json, require
 
 COCO = Download("MS-COCO (annotations_trainval zip and the images of the split)", "https://cocodataset.org/#download")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..toyworld.sources import PARAGRAPH_INSTRUCTIONS
+from ..prompts import PARAGRAPH_INSTRUCTIONS
 from .common import Collector, Download, choose, listed, read_json, require
 
 IMG2P = Download("Stanford Image Paragraphs (paragraphs_v1.json, split files; Visual Genome images)",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..toyworld.sources import CHANGE_INSTRUCTIONS
+from ..prompts import CHANGE_INSTRUCTIONS
 from .common import Collector, Download, Malformed, choose, listed, read_json, require
 
 SPOTDIFF = Download("Spot-the-Diff (annotations and resized_images)", "https://github.com/harsh19/spot-the-diff")

@@ -185,12 +185,16 @@ def save_flamingo(
 
 
 def load_flamingo(
-    directory: str | Path, device: torch.device | None = None, dtype: torch.dtype | None = None
+    directory: str | Path, device: torch.device | None = None, dtype: torch.dtype | None = None,
+    merge_lora: bool = False,
 ) -> tuple[Flamingo, PreTrainedTokenizerBase]:
     """(model in eval mode, tokenizer) from a directory written by `save_flamingo`.
 
     Parts not saved come from the config's sources (a name is fetched from its hub unless cached; the LoRA
     adapter, when present, is attached frozen: `trainable.set_trainable(model, "lora")` unfreezes it).
+    With `merge_lora` (for inference only), the adapter is folded into the LM's weights (peft's
+    `merge_and_unload`): each projection then runs one matmul instead of three and a dropout, which makes decoding
+    a small model about a fifth faster; the model can no longer train or save the adapter.
     """
     directory = Path(directory)
     header = json.loads((directory / CONFIG_FILE).read_text())
@@ -215,4 +219,6 @@ def load_flamingo(
     assign_tensors(flamingo_tensors(model), load_file(directory / WEIGHTS_FILE), str(directory / WEIGHTS_FILE))
     if saved["lora"]:
         load_lora(model, directory / LORA_DIR)
+        if merge_lora:
+            model.lang_encoder = model.lang_encoder.merge_and_unload()
     return model.eval(), tokenizer

@@ -10,16 +10,7 @@ One interface, `RewardModel.score(instructions, responses) -> list[float]`, two 
 
 What the scores become: `win_rates.py` (Figure 8's pairwise win-rate matrix) and `distributions.py`
 (Figure 6's medians and quartiles). `config.py` holds the `reward` section of params.
-"""
-from .accuracy import accuracy_by_style, pair_scores, pairwise_accuracy
-from .config import Backbone, RewardPairs, RewardParams, RewardTraining
-from .distributions import reward_summary
-from .pairs import STYLES, PreferencePair, preference_pairs, split_by_prompt
-from .scorer import BACKENDS, RewardModel, reward_model
-from .win_rates import win_rate_matrix
 
-__all__ = [
-    "BACKENDS", "STYLES", "Backbone", "PreferencePair", "RewardModel", "RewardPairs", "RewardParams",
-    "RewardTraining", "accuracy_by_style", "pair_scores", "pairwise_accuracy", "preference_pairs", "reward_model",
-    "reward_summary", "split_by_prompt", "win_rate_matrix",
-]
+Import from the modules themselves: the package imports nothing, so reading one piece does not load the
+models of the others.
+"""

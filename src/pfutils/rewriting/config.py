@@ -7,7 +7,7 @@ from pydantic import Field
 
 from ..config import Section
 from ..decoding import Decoding
-from ..training.trainer import TrainConfig
+from ..training.config import TrainConfig
 
 
 class RewriterEval(Section):

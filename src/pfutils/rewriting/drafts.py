@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from ..distortion.boxes import captions_and_boxes_text
-from ..toyworld.teacher import DETAIL_INSTRUCTIONS
+from ..prompts import DETAIL_INSTRUCTIONS
 
 
 def rewriting_input(sample: dict, seed: int) -> dict:

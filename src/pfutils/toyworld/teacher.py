@@ -9,26 +9,13 @@ from __future__ import annotations
 
 import random
 
+from ..prompts import DETAIL_INSTRUCTIONS
 from .questions import QA
 from .refer import RELATIONS, a_or_an, full_name, inventory, join_and, ref, where
 from .scene import Change, Obj, Scene
 from .vocab import COLOUR_FACTS, COLOUR_MIXES, CORNERS, SHAPE_FACTS, SHAPES, number_word, plural
 
 OPENERS = ("", "", "Certainly! ", "Sure. ", "Of course. ", "Good question. ")
-
-DETAIL_INSTRUCTIONS = (
-    "Describe the following image in detail.",
-    "Provide a detailed description of the given image.",
-    "Give an elaborate explanation of the image you see.",
-    "Share a comprehensive rundown of the presented image.",
-    "Offer a thorough analysis of the image.",
-    "Explain the various aspects of the image before you.",
-    "Clarify the contents of the displayed image with great detail.",
-    "Characterize the image using a well-detailed description.",
-    "Break down the elements of the image in a detailed manner.",
-    "Walk through the important details of the image.",
-)
-
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]

@@ -37,36 +37,18 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 from accelerate import Accelerator
-from pydantic import Field
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from ..config import Section
 from ..model.compile import compile_decoder_layers
 from ..model.trainable import set_trainable
 from ..resume import Fingerprint, mark_job, same_job
 from ..storage import replace_dir, write_json
 from .collate import collate
+from .config import TrainConfig
 from .examples import IGNORE
 from .schedule import warmup_cosine
 from .sharding import check_every_pass_trains, gather_sharded_weights, shard_frozen_weights
-
-
-class TrainConfig(Section):
-    """Hyper-parameters of one training run (Table 4 of the paper in the paper profile)."""
-
-    trainable: str = Field(description="named trainable set, e.g. lora, perceiver_xattn, perceiver_xattn+vit")
-    epochs: int = Field(ge=1, le=1000)
-    lr: float = Field(gt=0, le=1.0)
-    batch_size: int = Field(ge=1, le=1_000_000, description="examples per optimizer step (all processes)")
-    micro_batch_size: int = Field(ge=1, le=4096, description="examples per forward pass on one process")
-    context_length: int = Field(ge=8, le=1_000_000, description="longest example in tokens; longer ones are rejected")
-    warmup_ratio: float = Field(ge=0, le=1)
-    weight_decay: float = Field(ge=0, le=10)
-    max_grad_norm: float = Field(gt=0, le=1e6)
-    save_every: int = Field(ge=1, le=1_000_000, description="optimizer steps between resumable checkpoints")
-    group_by_length: bool = Field(False, description="sort each global batch by length before splitting it into "
-                                                     "micro-batches: the same examples per step, less padding")
 
 
 def run_fingerprint(model, config: TrainConfig, examples: list[dict], seed: int) -> str:

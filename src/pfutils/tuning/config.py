@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ..config import Section
-from ..training.trainer import TrainConfig
+from ..training.config import TrainConfig
 
 CLEVER_FLAMINGO = ("stage1", "stage2", "stage3")  # the U-shaped schedule; every other recipe is a comparison
 STAGE_DATA = ("stage1", "stage2", "raw_annotation", "polite_only")  # the datasets stage 05 writes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..training.trainer import TrainConfig
+from ..training.config import TrainConfig
 from .config import Recipe, TuningParams
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..evaluation.summary import UNSEEDED
+from ..reward.win_rates import wins
 from .config import ClaimsParams
 from .evidence import VERDICTS as INTERVAL_VERDICTS
 from .evidence import Direction, Effect, bootstrap_effect, verdict
@@ -176,11 +177,6 @@ def comparison_result(c: Comparison, frames: dict[str, pd.DataFrame], p: ClaimsP
                        _control(frames, c.metric))
 
 
-def _wins_over(model: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """1 where the model's score beats the other's on the same item, 0.5 on a tie, 0 below."""
-    return (model > other) + 0.5 * (model == other)
-
-
 def win_rate_results(frames: dict[str, pd.DataFrame], raw: pd.DataFrame, p: ClaimsParams, seed: int
                      ) -> list[ClaimResult]:
     """Figure 8: Clever Flamingo's answer beats the raw annotation of the same item more often than not (ties
@@ -195,8 +191,8 @@ def win_rate_results(frames: dict[str, pd.DataFrame], raw: pd.DataFrame, p: Clai
         both = (stage3.join(seed_matrix(frames["base"], tasks, column).rename(columns={UNSEEDED: "base"}), how="inner")
                 .join(seed_matrix(raw, tasks, column).rename(columns={UNSEEDED: "raw"}), how="inner").dropna())
         seeds = list(stage3.columns)
-        clever = np.stack([_wins_over(both[s].to_numpy(), both.raw.to_numpy()) for s in seeds])
-        base = np.tile(_wins_over(both.base.to_numpy(), both.raw.to_numpy()), (len(seeds), 1))
+        clever = np.stack([wins(both[s].to_numpy(), both.raw.to_numpy()) for s in seeds])
+        base = np.tile(wins(both.base.to_numpy(), both.raw.to_numpy()), (len(seeds), 1))
         shape = f"{clever.shape[1]} VQA items x {clever.shape[0]} seeds"
         effect = bootstrap_effect(lambda wins: float(wins.mean() - 0.5), clever, paired=True, resamples=p.resamples,
                                   confidence=p.confidence, seed=seed)

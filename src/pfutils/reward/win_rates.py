@@ -28,11 +28,15 @@ def reward_table(scores: Mapping[str, Sequence[float]] | pd.DataFrame) -> pd.Dat
     return pd.DataFrame(columns)
 
 
+def wins(scores: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Per item: 1 where `scores` beats `others`, 0.5 on a tie, 0 below (the tie rule above)."""
+    return (scores > others) + 0.5 * (scores == others)
+
+
 def win_rate_matrix(scores: Mapping[str, Sequence[float]] | pd.DataFrame) -> pd.DataFrame:
     """win_rate.loc[a, b]: share of items where model a's reward beats model b's (ties half); rows A, columns B."""
     table = reward_table(scores)
     values = table.to_numpy()
-    a, b = values[:, :, None], values[:, None, :]
-    rates = ((a > b) + 0.5 * (a == b)).mean(axis=0)
+    rates = wins(values[:, :, None], values[:, None, :]).mean(axis=0)
     return pd.DataFrame(rates, index=pd.Index(table.columns, name="model A"),
                         columns=pd.Index(table.columns, name="model B"))

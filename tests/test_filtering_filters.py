@@ -8,6 +8,7 @@ from pfutils.filtering.config import ChangeFilter, ClipFilter, FilteringConfig, 
 from pfutils.filtering.filters import (change_decisions, clip_decisions, length_decisions, nli_decisions,
                                        record_problem, sts_decisions)
 from pfutils.schema import sample
+from pfutils.scoring.config import ScoringParams
 from pfutils.scoring.nli import ExactNli, NliResult
 
 IDS = itertools.count()
@@ -136,8 +137,13 @@ def test_bad_parameters_name_their_key():
         FilteringConfig.model_validate({"clip": {"threshold": 1000}})
     with pytest.raises(ValueError, match="nli.categories"):
         FilteringConfig.model_validate({"nli": {"categories": ["vqa"]}})
-    paper = FilteringConfig.model_validate({"sts": {"model": "sentence-transformers/all-mpnet-base-v2"},
-                                            "clip": {"backend": "open_clip", "model": "ViT-L-14-336",
-                                                     "pretrained": "openai", "tokenizer": ""},
-                                            "nli": {"backend": "cross_encoder"}})
-    assert (paper.sts.threshold, paper.clip.threshold) == (0.40, 17.0)
+    assert (FilteringConfig().sts.threshold, FilteringConfig().clip.threshold) == (0.40, 17.0)
+    with pytest.raises(ValueError, match="sts.model"):  # the models are the scoring section's
+        FilteringConfig.model_validate({"sts": {"model": "sentence-transformers/all-mpnet-base-v2"}})
+    with pytest.raises(ValueError, match="tokenizer"):
+        ScoringParams.model_validate({"clip": {"backend": "local", "tokenizer": ""}})
+    paper = ScoringParams.model_validate({"sts": {"model": "sentence-transformers/all-mpnet-base-v2"},
+                                          "clip": {"backend": "open_clip", "model": "ViT-L-14-336",
+                                                   "pretrained": "openai", "tokenizer": ""},
+                                          "nli": {"backend": "cross_encoder"}})
+    assert (paper.clip.backend, paper.nli.model) == ("open_clip", "cross-encoder/nli-deberta-v3-base")

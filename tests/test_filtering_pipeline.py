@@ -7,6 +7,7 @@ import torch
 
 from pfutils.filtering.config import FilteringConfig
 from pfutils.filtering.pipeline import Backends, backends_from_config, run_filters
+from pfutils.scoring.config import ScoringParams
 from pfutils.pretrain.clip import clip_config, save_clip
 from pfutils.pretrain.tokenizer import train_tokenizer
 from pfutils.scoring.clipscore import ClipScorer
@@ -121,9 +122,10 @@ def test_real_tiny_backends_from_config(tmp_path):
     torch.manual_seed(0)
     save_clip(open_clip.CLIP(**cfg), cfg, tmp_path / "clip")
     tokenizer.save_pretrained(tmp_path / "tokenizer")
-    config = FilteringConfig.model_validate({"clip": {"model": str(tmp_path / "clip"),
-                                                      "tokenizer": str(tmp_path / "tokenizer")}})
-    backends = backends_from_config(config, device="cpu")
+    config = FilteringConfig()
+    scoring = ScoringParams.model_validate({"clip": {"model": str(tmp_path / "clip"),
+                                                     "tokenizer": str(tmp_path / "tokenizer")}})
+    backends = backends_from_config(config, scoring, device="cpu")
     assert isinstance(backends.sts, SentenceSimilarity) and isinstance(backends.clip, ClipScorer)
     assert isinstance(backends.nli, ExactNli)
     records = [{**s, "draft": s["response"],

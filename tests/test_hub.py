@@ -56,11 +56,11 @@ def test_revisions_are_full_commit_hashes(paper_raw):
 def test_the_paper_profile_refuses_unpinned_hub_models_and_checks_the_pinned_commit(paper_raw, hub):
     cache_repo(hub, MPNET, {"config.json": "{}", "model.safetensors": "w"}, commit=OLD)
     unpinned = missing_requirements(validate(paper_raw, "paper"), "rewriter_training")
-    assert unpinned == [f"filtering.sts.model: {MPNET} has no pinned revision (hub.pinned_only) -> once downloaded, "
+    assert unpinned == [f"scoring.sts.model: {MPNET} has no pinned revision (hub.pinned_only) -> once downloaded, "
                         "`python -m pfutils.hub params.yaml` prints the hub.revisions to put in the profile"]
     paper_raw["hub"]["revisions"] = {MPNET: PINNED}
     missing = missing_requirements(validate(paper_raw, "paper"), "rewriter_training")
-    assert missing == [f"filtering.sts.model: {MPNET} (Hugging Face hub) -> hf download {MPNET} --revision {PINNED}"]
+    assert missing == [f"scoring.sts.model: {MPNET} (Hugging Face hub) -> hf download {MPNET} --revision {PINNED}"]
     paper_raw["hub"]["revisions"] = {MPNET: OLD}
     assert missing_requirements(validate(paper_raw, "paper"), "rewriter_training") == []
 

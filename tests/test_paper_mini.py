@@ -26,8 +26,8 @@ def test_paper_mini_changes_only_sizes_model_locations_and_compute():
         assert [{k: v for k, v in s.items() if k not in ("limit", "holdout")} for s in sources] == \
                [{k: v for k, v in s.items() if k not in ("limit", "holdout")} for s in mini["sources"]["real"][slot]], \
             f"sources.real.{slot}: paper-mini reads other files than the paper"
-    same = ["base.notebook", "model.behaviour", "distortion.llm.backend", "reward.backend", "filtering.clip.backend",
-            "filtering.nli.backend", "rewriter.train.trainable", "tuning.stage1.train.trainable",
+    same = ["base.notebook", "model.behaviour", "distortion.llm.backend", "reward.backend", "scoring.clip.backend",
+            "scoring.nli.backend", "rewriter.train.trainable", "tuning.stage1.train.trainable",
             "tuning.stage2.train.trainable", "rewriting.decoding.preset", "rewriting.decoding.cache",
             "evaluation.vqa_judge", "tuning.recipes", "rewriting.datasets", "evaluation.sets"]
     for key in same:

@@ -74,11 +74,12 @@ def test_stages_are_dvc_yaml_stages(root):
 
 def test_each_evaluation_and_table3_need_their_own_scorers(paper, hub):
     """Evaluating a model needs the judge, the STS and the reward model, not the CLIP filter's model; Table 3's
-    stage needs CLIP whether or not the filter is enabled."""
+    stage needs CLIP (and the reward model) whether or not the filter is enabled."""
     assert names(missing_requirements(paper, "evaluate")) == {MPNET, NLI, REWARD}
     no_clip_filter = paper.model_copy(update={"filtering": paper.filtering.model_copy(update={
         "clip": paper.filtering.clip.model_copy(update={"enabled": False})})})
-    assert names(missing_requirements(no_clip_filter, "second_generation")) == {MPNET, "ViT-L-14-336", REWARD}
+    assert names(missing_requirements(no_clip_filter, "second_generation")) == {"ViT-L-14-336", REWARD}
+    assert "ViT-L-14-336" not in names(missing_requirements(no_clip_filter, "filtering"))
 
 
 def test_tiny_profile_needs_nothing(root, hub):
@@ -93,7 +94,7 @@ def test_present_and_absent_models(paper, hub):
     assert missing_requirements(paper, "rewriter_training") == []
     missing = missing_requirements(paper, "filtering")
     assert names(missing) == {"ViT-L-14-336", NLI, REWARD}
-    assert f"filtering.nli.model: {NLI} (Hugging Face hub) -> hf download {NLI}" in missing
+    assert f"scoring.nli.model: {NLI} (Hugging Face hub) -> hf download {NLI}" in missing
     assert any("open_clip.create_model('ViT-L-14-336', pretrained='openai')" in line for line in missing)
 
 
@@ -163,12 +164,12 @@ def test_require_lists_everything_missing_at_once(paper, hub):
 def test_local_paths_and_unknown_stages(paper, hub, tmp_path):
     local = tmp_path / "my-mpnet"
     local.mkdir()
-    params = paper.model_copy(update={"filtering": paper.filtering.model_copy(
-        update={"sts": paper.filtering.sts.model_copy(update={"model": str(local)})})})
+    params = paper.model_copy(update={"scoring": paper.scoring.model_copy(
+        update={"sts": paper.scoring.sts.model_copy(update={"model": str(local)})})})
     assert missing_requirements(params, "rewriter_training") == []
-    nowhere = params.model_copy(update={"filtering": params.filtering.model_copy(
-        update={"sts": params.filtering.sts.model_copy(update={"model": "./no/such/dir"})})})
+    nowhere = params.model_copy(update={"scoring": params.scoring.model_copy(
+        update={"sts": params.scoring.sts.model_copy(update={"model": "./no/such/dir"})})})
     assert missing_requirements(nowhere, "rewriter_training") == [
-        "filtering.sts.model: ./no/such/dir is neither a local path that exists nor a hub name -> fix the key"]
+        "scoring.sts.model: ./no/such/dir is neither a local path that exists nor a hub name -> fix the key"]
     with pytest.raises(ValueError, match="unknown stage 'filter'"):
         missing_requirements(paper, "filter")

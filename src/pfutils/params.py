@@ -31,6 +31,7 @@ from .loaders.config import SourceConfig, misplaced
 from .model.config import FlamingoConfig
 from .reward.config import RewardParams
 from .rewriting.config import RewriterParams, RewritingParams
+from .scoring.config import ScoringParams
 from .storage import write_json
 from .toyworld.scene import World
 from .toyworld.sources import SOURCES
@@ -211,6 +212,7 @@ class Params(Section):
     distortion: DistortionParams
     rewriter: RewriterParams
     rewriting: RewritingParams
+    scoring: ScoringParams
     filtering: FilteringConfig
     reward: RewardParams
     tuning: TuningParams

@@ -150,13 +150,13 @@ def stage_requirements(params: Params, stage: str) -> list[Requirement]:
     """The models `stage` loads under `params` (one entry per model, the first key that names it)."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; stages: {list(STAGES)}")
-    f, model = params.filtering, params.model
-    sts = _model("filtering.sts.model", f.sts.model, params)
-    nli = _model("filtering.nli.model", f.nli.model, params)
-    clip = _open_clip("filtering.clip.model", f.clip.model, f.clip.pretrained) if f.clip.backend == "open_clip" else []
+    f, s, model = params.filtering, params.scoring, params.model
+    sts = _model("scoring.sts.model", s.sts.model, params)
+    nli = _model("scoring.nli.model", s.nli.model, params)
+    clip = _open_clip("scoring.clip.model", s.clip.model, s.clip.pretrained) if s.clip.backend == "open_clip" else []
     reward = _model("reward.model", params.reward.model, params) if params.reward.backend == "hf" else []
     filters = ((sts if f.sts.enabled else []) + (clip if f.clip.enabled else [])
-               + (nli if f.nli.enabled and f.nli.backend == "cross_encoder" else []))
+               + (nli if f.nli.enabled and s.nli.backend == "cross_encoder" else []))
     openflamingo = params.base.openflamingo
     evaluation = sts + (nli if params.evaluation.vqa_judge == "nli" else []) + reward
     needs = {
@@ -170,8 +170,8 @@ def stage_requirements(params: Params, stage: str) -> list[Requirement]:
         "rewriter_training": sts,  # scores the held-out rewrites
         "reward_model": reward,
         "filtering": filters + reward,
-        # the gen-2 rewriter's held-out STS, then Table 3's CLIPScore (enabled as a filter or not) and reward
-        "second_generation": sts + clip + reward,
+        # Table 3's CLIPScore (enabled as a filter or not) and reward
+        "second_generation": clip + reward,
         # the judge, the multi-image STS and the reward model
         "evaluate_base": evaluation,
         "evaluate": evaluation,

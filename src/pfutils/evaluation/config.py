@@ -23,5 +23,5 @@ class EvaluationParams(Section):
     samples_per_dataset: int | None = Field(ge=1, le=10_000_000, description="test samples per dataset, from the "
                                             "first; null: every test sample")
     captioning_instruction: str = Field(min_length=1, description="the detailed-captioning prompt (Table 1)")
-    vqa_judge: Literal["exact", "nli"] = Field(description="exact: toyworld's checker; nli: filtering.nli's model")
+    vqa_judge: Literal["exact", "nli"] = Field(description="exact: toyworld's checker; nli: scoring.nli's model")
     decoding: Decoding

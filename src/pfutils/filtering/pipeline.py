@@ -1,6 +1,6 @@
 """The filtering pipeline of Figure 10: rewritten records in, PF-1M records, rejects and the funnel out.
 
-    kept, rejects, funnel = run_filters(records, config, backends_from_config(config))
+    kept, rejects, funnel = run_filters(records, config, backends_from_config(config, params.scoring))
 
 Filters run in the paper's order (length, change, STS, CLIPScore, NLI), each on what the previous ones kept.
 Every input record ends in exactly one of `kept` or `rejects`: a malformed record is rejected at the `input`
@@ -20,7 +20,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import NamedTuple, Sequence
 
-from ..scoring.clipscore import ClipScorer, local_clip_scorer, open_clip_scorer
+from ..scoring.clipscore import ClipScorer, clip_scorer
+from ..scoring.config import ScoringParams
 from ..scoring.nli import NliBackend, nli_backend
 from ..scoring.rouge import rouge_l_scores
 from ..scoring.sts import SentenceSimilarity
@@ -49,18 +50,13 @@ class Backends:
     nli: NliBackend | None = None
 
 
-def backends_from_config(config: FilteringConfig, device: str | None = None) -> Backends:
-    """Loads the models of the enabled model-based filters (each cached per process)."""
-    sts, clip, nli = config.sts, config.clip, config.nli
-    clip_scorer = None
-    if clip.enabled and clip.backend == "local":
-        clip_scorer = local_clip_scorer(clip.model, clip.tokenizer, device, clip.batch_size)
-    elif clip.enabled:
-        clip_scorer = open_clip_scorer(clip.model, clip.pretrained or None, device, clip.batch_size)
+def backends_from_config(config: FilteringConfig, scoring: ScoringParams, device: str | None = None) -> Backends:
+    """Loads the models (`scoring`) of the enabled model-based filters (each cached per process)."""
     return Backends(
-        sts=SentenceSimilarity(sts.model, device, sts.batch_size) if sts.enabled else None,
-        clip=clip_scorer,
-        nli=nli_backend(nli.backend, nli.model, device, nli.batch_size) if nli.enabled else None,
+        sts=SentenceSimilarity(scoring.sts.model, device, scoring.sts.batch_size) if config.sts.enabled else None,
+        clip=clip_scorer(scoring.clip, device) if config.clip.enabled else None,
+        nli=(nli_backend(scoring.nli.backend, scoring.nli.model, device, scoring.nli.batch_size)
+             if config.nli.enabled else None),
     )
 
 

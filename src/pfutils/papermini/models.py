@@ -8,7 +8,7 @@
 | OpenFlamingo-9B checkpoint.pt          | perceiver, XATTN and embeddings under OpenFlamingo v1's names           |
 | Guanaco-7B (base.openflamingo adapter) | a peft LoRA adapter on the LLaMA above, in Guanaco's layout             |
 | Guanaco-33B merged (distortion.llm)    | a second LlamaForCausalLM sharing the tokenizer                         |
-| nli-deberta-v3-base (filtering.nli)    | a DeBERTa-v2 cross-encoder with 3 labels and an SPM tokenizer           |
+| nli-deberta-v3-base (scoring.nli)      | a DeBERTa-v2 cross-encoder with 3 labels and an SPM tokenizer           |
 | reward-model-deberta-v3-large-v2       | a DeBERTa-v2 classifier with one output and an SPM tokenizer            |
 
 The tokenizers are trained here on the release's own texts (`pfutils.papermini.release`), so texts tokenise to
@@ -155,6 +155,6 @@ def write_models(params, raw: Path) -> None:
     spm = sentencepiece_model(lm_dir.parent / "deberta-spm" / "spm", texts, 800, "unigram",
                               pad_id=0, unk_id=3, bos_id=1, eos_id=2, user_defined_symbols=["[MASK]"],
                               control_symbols=["[CLS]", "[SEP]"])
-    deberta(Path(params.filtering.nli.model), spm, seed=2, labels=("contradiction", "entailment", "neutral"))
+    deberta(Path(params.scoring.nli.model), spm, seed=2, labels=("contradiction", "entailment", "neutral"))
     deberta(Path(params.reward.model), spm, seed=3, labels=None)
     openflamingo_release(params)

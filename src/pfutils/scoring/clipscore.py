@@ -28,6 +28,7 @@ from transformers import AutoTokenizer
 
 from ..pretrain.clip import image_tensor, load_clip, text_tokens
 from ..schema import decoded
+from .config import ClipModel
 from .device import scoring_device
 
 MAX_SENTENCES = 10
@@ -110,3 +111,10 @@ def local_clip_scorer(clip_dir: str, tokenizer_dir: str, device: str | None = No
     context, size = clip.context_length, clip.visual.image_size[0]
     return ClipScorer(clip, lambda texts: text_tokens(tokenizer, texts, context),
                       lambda images: image_tensor(images, size), device, batch_size)
+
+
+def clip_scorer(clip: ClipModel, device: str | None = None) -> ClipScorer:
+    """The CLIPScore model `scoring.clip` names: a local CLIP directory, or an open_clip model and tag."""
+    if clip.backend == "local":
+        return local_clip_scorer(clip.model, clip.tokenizer, device, clip.batch_size)
+    return open_clip_scorer(clip.model, clip.pretrained or None, device, clip.batch_size)

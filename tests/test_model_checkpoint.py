@@ -10,12 +10,9 @@ from peft import PeftModel
 from safetensors.torch import load_file, save_file
 from transformers import AutoModelForCausalLM
 
-from pfutils.model.build import build_flamingo
-from pfutils.model.checkpoint import load_flamingo, save_flamingo
-from pfutils.model.config import FlamingoConfig
-from pfutils.model.build import language_model
-from pfutils.model.checkpoint import WEIGHTS_FILE
-from pfutils.model.config import LanguageModelConfig
+from pfutils.model.build import build_flamingo, language_model
+from pfutils.model.checkpoint import WEIGHTS_FILE, load_flamingo, save_flamingo
+from pfutils.model.config import FlamingoConfig, LanguageModelConfig
 from pfutils.model.flamingo import position_ids_from_mask
 from pfutils.model.lora import add_lora
 from pfutils.model.trainable import set_trainable
@@ -47,6 +44,20 @@ def test_round_trip_with_lora_gives_identical_logits(tmp_path):
     loaded, loaded_tokenizer = load_flamingo(tmp_path / "model", device="cpu")
     assert isinstance(loaded.lang_encoder, PeftModel)
     assert torch.equal(logits(model, tokenizer, images), logits(loaded, loaded_tokenizer, images))
+
+
+def test_an_adapter_merged_for_inference_computes_the_same_logits(tmp_path):
+    """`merge_lora` folds the adapter into the LM's weights: a plain LM (no adapter tensors left) that computes what
+    the adapter did, up to float rounding."""
+    model, tokenizer = tiny_flamingo()
+    with_trained_lora(model)
+    images = random_images(2, 2)
+    save_flamingo(model, tmp_path / "model", tokenizer, save_lm=True, save_vision=True, **CARD)
+    merged, merged_tokenizer = load_flamingo(tmp_path / "model", device="cpu", merge_lora=True)
+    assert not isinstance(merged.lang_encoder, PeftModel)
+    assert not any("lora_" in name for name, _ in merged.named_parameters())
+    torch.testing.assert_close(logits(merged, merged_tokenizer, images), logits(model.eval(), tokenizer, images),
+                               rtol=1e-4, atol=1e-4)
 
 
 def test_adapter_and_lm_directories_are_standard_and_reproduce_the_language_model(tmp_path):

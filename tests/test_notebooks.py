@@ -6,6 +6,8 @@ import yaml
 
 from pfutils.params import Base
 
+REPORTS_NOTEBOOKS = "${paths.reports}/notebooks/"  # where papermill writes, as dvc.yaml spells it
+
 
 def _notebooks(root):
     return sorted((root / "notebooks").glob("*.ipynb"))
@@ -43,9 +45,9 @@ def test_every_notebook_is_one_papermill_stage(root):
         source, executed = cmd.split()[1:3]
         if " -p " in cmd:
             model = cmd.split(" -p ")[1].split()[1]
-            assert executed == source.replace("notebooks/", "reports/notebooks/").replace(".ipynb", f"/{model}.ipynb"), name
+            assert executed == source.replace("notebooks/", REPORTS_NOTEBOOKS).replace(".ipynb", f"/{model}.ipynb"), name
         else:
-            assert executed == source.replace("notebooks/", "reports/notebooks/"), name
+            assert executed == source.replace("notebooks/", REPORTS_NOTEBOOKS), name
         assert source in stage["deps"], f"stage {name} must depend on its notebook"
         assert {executed: {"cache": False}} in stage["outs"], f"stage {name}: executed notebook as cache: false out"
         assert stage.get("params"), f"stage {name} declares no params"

@@ -7,6 +7,7 @@ stage's metrics.
 """
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,18 +16,19 @@ import pytest
 import yaml
 
 from pfutils.papermini.checkout import fresh_checkout
+from pfutils.params_reads import LOG_ENV, read_keys, undeclared
 from pfutils.profiles import profile_params, write_yaml_atomic
 
 pytestmark = pytest.mark.slow
 
 
-def _completed(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+def _completed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", **(env or {})}
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
 
 
-def _run(cmd: list[str], cwd: Path) -> str:
-    done = _completed(cmd, cwd)
+def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    done = _completed(cmd, cwd, env)
     assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     return done.stdout + done.stderr
 
@@ -69,10 +71,18 @@ def clone(tmp_path_factory, request) -> Path:
     return fresh_clone(Path(request.config.rootpath), tmp_path_factory.mktemp("clone"), smoke)
 
 
-def test_repro_then_noop_then_only_downstream(clone):
+@pytest.fixture(scope="module")
+def first_run(clone, tmp_path_factory) -> tuple[str, Path]:
+    """The chain's first `dvc repro` (its output), with the params keys every stage read recorded in a directory
+    (`pfutils.params_reads`)."""
+    log = tmp_path_factory.mktemp("params_reads")
+    return _run(["dvc", "repro"], clone, {LOG_ENV: str(log)}), log
+
+
+def test_repro_then_noop_then_only_downstream(clone, first_run):
     stages = _stages(clone)
     assert {"tune@stage3", "evaluate@stage3", "second_generation", "evaluate_base"} <= stages
-    first = _run(["dvc", "repro"], clone)
+    first, _ = first_run
     assert _ran(first) == stages - {"base_models", "base_eval"}, \
         "every stage runs but the committed base models and their evaluation, which the smoke profile leaves as they are"
     for artifact in ("reports/claims.md", "reports/claims.json", "reports/findings.json", "reports/eval/stage3.csv",
@@ -100,6 +110,31 @@ def test_repro_then_noop_then_only_downstream(clone):
     for name in ("00_sources", "00b_base_models", "02_rewriter", "04_filtering", "06_tuning/stage3",
                  "06b_second_generation", "07_evaluation/base", "07_evaluation/stage3", "08_figures"):
         assert f"reports/metrics/{name}.json" in metrics
+
+
+def _declared(clone: Path) -> dict[str, set[str]]:
+    """The params keys each stage declares: its `params` (as dvc.lock resolves them) and the values its dvc.yaml
+    entry interpolates (`${paths.data}`, `${base.notebook}`)."""
+    lock = yaml.safe_load((clone / "dvc.lock").read_text())["stages"]
+    definitions = yaml.safe_load((clone / "dvc.yaml").read_text())["stages"]
+    declared = {}
+    for stage, entry in lock.items():
+        interpolated = re.findall(r"\$\{([^}]+)\}", yaml.safe_dump(definitions[stage.split("@")[0]]))
+        declared[stage] = set(entry.get("params", {}).get("params.yaml", {})) | {
+            name.strip() for name in interpolated if name.strip().split(".")[0] not in ("item", "key")}
+    return declared
+
+
+def test_every_stage_declares_the_params_keys_it_read(clone, first_run):
+    """Each key a stage's processes read in the chain's first run (recorded by `load_params`) is one of the
+    stage's declared params or lies below one, so changing it reruns the stage."""
+    reads = read_keys(first_run[1])
+    assert {"tune@stage3", "evaluate@stage3", "second_generation", "figures"} <= set(reads), \
+        f"no record from some stages: {sorted(reads)}"
+    declared = _declared(clone)
+    missing = {stage: sorted(undeclared(keys, declared[stage])) for stage, keys in sorted(reads.items())}
+    assert not any(missing.values()), "keys read by a stage that does not declare them in dvc.yaml:\n" + "\n".join(
+        f"{stage}: {', '.join(keys)}" for stage, keys in missing.items() if keys)
 
 
 def test_a_change_to_decoding_code_invalidates_every_evaluation(clone):

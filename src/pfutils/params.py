@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
@@ -29,6 +30,7 @@ from .filtering.config import FilteringConfig
 from .hub import HubParams
 from .loaders.config import SourceConfig, misplaced
 from .model.config import FlamingoConfig
+from .params_reads import LOG_ENV, record_reads
 from .reward.config import RewardParams
 from .rewriting.config import RewriterParams, RewritingParams
 from .scoring.config import ScoringParams
@@ -293,8 +295,12 @@ def read_params_file(path: str | Path) -> dict:
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:
-    """Read and validate a params file; every stage calls this first."""
-    return validate(read_params_file(path), str(path))
+    """Read and validate a params file; every stage calls this first. With PFUTILS_PARAMS_LOG set, the keys this
+    process then reads are recorded there (`pfutils.params_reads`: how the pipeline test checks dvc.yaml)."""
+    params = validate(read_params_file(path), str(path))
+    if os.environ.get(LOG_ENV):
+        record_reads(params, os.environ[LOG_ENV])
+    return params
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -174,3 +174,20 @@ def test_the_compiled_decoding_step_is_one_graph_reused_across_batches():
         second = generate_tokens(model, tokenizer, PROMPTS[2:4], images[2:4], IMAGE_MASK[2:4],
                                  cache_implementation="static", compile_config=config, **kwargs)
     assert first + second == eager
+
+
+def test_the_latents_are_projected_once_per_generate_call():
+    """Each cross-attention block projects the image latents to keys and values at the prompt's forward; the
+    cached decoding steps reuse them (without a cache, every step reads the whole sequence and projects again)."""
+    model, tokenizer = tiny_flamingo()
+    images = random_images(len(PROMPTS), 3)
+    blocks = list(model.gated_cross_attn_layers.values())
+    projections = []
+    for block in blocks:
+        block.attn.to_kv.register_forward_hook(lambda *_: projections.append(1))
+    cached, _ = greedy_steps(model, tokenizer, images, use_cache=True)
+    assert len(projections) == len(blocks)
+    projections.clear()
+    greedy_steps(model, tokenizer, images, use_cache=False)
+    assert len(projections) == len(blocks) * (cached.shape[1] - left_padded_prompts(
+        tokenizer, PROMPTS, "cpu", bos=False)["input_ids"].shape[1])

@@ -24,19 +24,27 @@ class MaskedCrossAttention(nn.Module):
         self.to_kv = nn.Linear(dim_visual, inner * 2, bias=False)
         self.to_out = nn.Linear(inner, dim, bias=False)
 
-    def forward(self, x: torch.Tensor, media: torch.Tensor, media_mask: torch.Tensor) -> torch.Tensor:
-        """x (B, T, dim), media (B, N, n, dim_visual), media_mask (B, T, N) -> (B, T, dim).
+    def media_keys_values(self, media: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The keys and values of media (B, N, n, dim_visual), each (B, heads, N * n, dim_head). They are the same
+        for every token of a call, so `generate()` computes them once and reuses them at each decoding step."""
+        k, v = self.to_kv(media.flatten(1, 2)).chunk(2, dim=-1)
+        return split_heads(k, self.heads), split_heads(v, self.heads)
+
+    def forward(self, x: torch.Tensor, media: torch.Tensor, media_mask: torch.Tensor,
+                keys_values: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+        """x (B, T, dim), media (B, N, n, dim_visual), media_mask (B, T, N) -> (B, T, dim); `keys_values`: the
+        media's, if already computed (`media_keys_values`).
 
         A token whose mask allows no image gets exactly zero (not an average of all latents).
         """
         latents_per_image = media.shape[2]
         q = split_heads(self.to_q(self.norm(x)), self.heads)
-        k, v = self.to_kv(media.flatten(1, 2)).chunk(2, dim=-1)
-        scores = (q @ split_heads(k, self.heads).transpose(-1, -2)) * self.scale
+        k, v = keys_values if keys_values is not None else self.media_keys_values(media)
+        scores = (q @ k.transpose(-1, -2)) * self.scale
         allowed = media_mask.repeat_interleave(latents_per_image, dim=-1)[:, None]
         scores = scores.masked_fill(~allowed, torch.finfo(scores.dtype).min)
         weights = scores.softmax(dim=-1, dtype=torch.float32).to(q.dtype) * allowed
-        return self.to_out(merge_heads(weights @ split_heads(v, self.heads)))
+        return self.to_out(merge_heads(weights @ v))
 
 
 class GatedCrossAttentionBlock(nn.Module):
@@ -49,8 +57,9 @@ class GatedCrossAttentionBlock(nn.Module):
         self.ff = feed_forward(dim, ff_mult)
         self.ff_gate = nn.Parameter(torch.zeros(1))
 
-    def forward(self, x: torch.Tensor, media: torch.Tensor | None, media_mask: torch.Tensor | None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, media: torch.Tensor | None, media_mask: torch.Tensor | None,
+                keys_values: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         """Without media (a text-only batch) the attention term is zero, as for text before any image."""
         if media is not None:
-            x = x + self.attn(x, media, media_mask) * self.attn_gate.tanh()
+            x = x + self.attn(x, media, media_mask, keys_values) * self.attn_gate.tanh()
         return x + self.ff(x) * self.ff_gate.tanh()

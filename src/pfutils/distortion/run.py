@@ -32,11 +32,10 @@ SPLITS = ("train", "test")  # rewriter training, and the held-out pairs of its e
 REJECT_COLUMNS = ["split", "id", "dataset", "strategy", "reason"]
 
 
-def polite_split(params, split: str) -> datasets.Dataset:
-    """One split of every polite source the stage distorts (`distortion.sources`), in order."""
-    sources = Path(params.paths.data) / "sources"
-    return datasets.concatenate_datasets([datasets.load_from_disk(str(sources / name))[split]
-                                          for name in params.distortion.sources])
+def polite_split(sources_dir: Path, names: list[str], split: str) -> datasets.Dataset:
+    """One split of the polite sources `names` (the stage's `distortion.sources`), in order."""
+    return datasets.concatenate_datasets([datasets.load_from_disk(str(Path(sources_dir) / name))[split]
+                                          for name in names])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -52,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     distorter = llm_distorter(p.llm.backend, **options)
     jobs, work_dirs = {}, {}
     for split in SPLITS:
-        jobs[split] = split_job(polite_split(params, split), p, params.seed)
+        jobs[split] = split_job(polite_split(data / "sources", p.sources, split), p, params.seed)
         work_dirs[split] = data / "checkpoints" / f"distortion-{split}"
         if state.is_main_process:
             prepare_work_dir(work_dirs[split], jobs[split].fingerprint)

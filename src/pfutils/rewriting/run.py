@@ -24,6 +24,7 @@ from ..prompts import rewriter_prompt
 from ..resume import Fingerprint, prepare_work_dir
 from ..schema import FEATURES
 from ..storage import save_dataset, write_json
+from .config import RewritingParams
 from .drafts import rewriting_input
 from .rewrite import rewrite
 from .shards import chunk_path, my_chunks, read_chunks, write_chunk
@@ -60,22 +61,26 @@ def load_images(raw: datasets.Dataset, index: int) -> tuple[list, str]:
         return [], f"corrupt image: {type(error).__name__}: {error}"
 
 
-def job_fingerprint(raw: datasets.Dataset, model, model_dir: Path, params, processes: int) -> str:
+def job_fingerprint(raw: datasets.Dataset, model, model_dir: Path, p: RewritingParams, template: str, seed: int,
+                    processes: int) -> str:
     """What a rewriting job's chunks depend on: every value of the raw rows (images included), the rewriter's
-    weights as loaded (its towers too) and its other files (tokenizer, config), the stage's params, and the
-    process count (it decides which chunk holds which samples)."""
-    settings = {"rewriting": params.rewriting.model_dump(), "search": params.rewriting.decoding.search(),
-                "template": params.rewriter.template, "seed": params.seed, "processes": processes}
+    weights as loaded (its towers too) and its other files (tokenizer, config), the stage's params (the
+    `rewriting` section, the rewriter's template, the seed), and the process count (it decides which chunk
+    holds which samples)."""
+    settings = {"rewriting": p.model_dump(), "search": p.decoding.search(), "template": template, "seed": seed,
+                "processes": processes}
     return (Fingerprint().settings(settings).dataset(raw).tensors(model.state_dict().items())
             .files(p for p in model_dir.rglob("*") if p.is_file() and p.suffix != ".safetensors").hexdigest())
 
 
-def rewrite_dataset(raw: datasets.Dataset, model_dir: Path, work_dir: Path, params) -> None:
-    """Rewrites this process's share of `raw` chunk by chunk into `work_dir` (resuming finished chunks)."""
-    p, state = params.rewriting, process_state()
+def rewrite_dataset(raw: datasets.Dataset, model_dir: Path, work_dir: Path, p: RewritingParams, template: str,
+                    seed: int) -> None:
+    """Rewrites this process's share of `raw` chunk by chunk into `work_dir` (resuming finished chunks), as the
+    `rewriting` section says, with the rewriter's prompt `template` (`rewriter.template`) and the run's seed."""
+    state = process_state()
     model, tokenizer = load_flamingo(model_dir, merge_lora=True)
     if state.is_main_process:
-        prepare_work_dir(work_dir, job_fingerprint(raw, model, model_dir, params, state.num_processes))
+        prepare_work_dir(work_dir, job_fingerprint(raw, model, model_dir, p, template, seed, state.num_processes))
     state.wait_for_everyone()
     texts_only = raw.select_columns([c for c in raw.column_names if c != "images"])
     for index, items in my_chunks(raw.num_rows, p.chunk_size, state.process_index, state.num_processes):
@@ -87,8 +92,8 @@ def rewrite_dataset(raw: datasets.Dataset, model_dir: Path, work_dir: Path, para
         for i in items:
             sample = texts_only[i]
             images, problem = load_images(raw, i)
-            inputs = rewriting_input(sample, params.seed)
-            prompt = rewriter_prompt(inputs["instruction"], inputs["draft"], len(images), params.rewriter.template,
+            inputs = rewriting_input(sample, seed)
+            prompt = rewriter_prompt(inputs["instruction"], inputs["draft"], len(images), template,
                                      model.behaviour.media_layout)
             (ids,) = prompt_ids(tokenizer, [prompt], model.behaviour.bos)
             problem = problem or sample_problem({**sample, "images": images}, len(ids), p.max_prompt_tokens)
@@ -97,9 +102,9 @@ def rewrite_dataset(raw: datasets.Dataset, model_dir: Path, work_dir: Path, para
             rows.append(row)
             if not problem:
                 todo.append((row, images))
-        torch.manual_seed(hash((params.seed, state.process_index, index)) % 2**31)  # a sampling preset's draws
+        torch.manual_seed(hash((seed, state.process_index, index)) % 2**31)  # a sampling preset's draws
         texts = rewrite(model, tokenizer, [{**row, "images": images} for row, images in todo],
-                        params.rewriter.template, p.decoding) if todo else []
+                        template, p.decoding) if todo else []
         for (row, _), text in zip(todo, texts):
             row["rewrite"] = text
             row["new_tokens"] = len(tokenizer(text)["input_ids"])
@@ -144,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
             for d in args.datasets or params.rewriting.datasets]
     work_dir = data / "checkpoints" / f"rewriting-{name}"
     rewrite_dataset(datasets.concatenate_datasets(raws), Path(args.model or models / "polite_flamingo"), work_dir,
-                    params)
+                    params.rewriting, params.rewriter.template, params.seed)
     state = process_state()
     state.wait_for_everyone()
     if state.is_main_process:

@@ -20,12 +20,14 @@ from ..launch import process_state
 from ..model.checkpoint import load_flamingo, save_flamingo
 from ..model.device import runtime_device, runtime_dtype
 from ..model.images import image_transform
+from ..model.config import LoraSettings
 from ..model.lora import add_lora, has_lora
 from ..model.resolution import set_image_size
 from ..params import load_params
 from ..schema import undecoded
 from ..storage import write_json
 from ..training.trainer import train
+from .config import TuningParams
 from .recipes import start_dir, train_config, tuned_dir
 
 
@@ -55,16 +57,18 @@ def frozen_lora_folded(model, trainable: str):
             model.lang_encoder.unmerge_adapter()
 
 
-def tune(params, name: str, seed: int) -> list[dict]:
-    tuning = params.tuning
+def tune(tuning: TuningParams, lora: LoraSettings, name: str, seed: int, models: Path, data: Path, *,
+         compile_layers: bool = False, shard_frozen: bool = False) -> list[dict]:
+    """Trains recipe `name` of the `tuning` section for training `seed` (a fresh `lora` adapter where the recipe
+    trains one its start model lacks) and saves it under `models`; reads its data and checkpoints under `data`.
+    `compile_layers` and `shard_frozen` are the run's `compute` settings: speed and memory only."""
     recipe = tuning.recipes[name]
-    models, data = Path(params.paths.models), Path(params.paths.data)
     model, tokenizer = load_flamingo(start_dir(models, recipe, seed), device="cpu",
                                      dtype=runtime_dtype(runtime_device()))
     config, max_images = train_config(tuning, recipe)
     torch.manual_seed(seed)
     if "lora" in config.trainable.split("+") and not has_lora(model):
-        add_lora(model, params.model.lora)
+        add_lora(model, lora)
     if recipe.image_px is not None:
         resize_vision(model, recipe.image_px, f"tuning.recipes.{name}.image_px")
     rows = undecoded(datasets.load_from_disk(str(data / "stages" / recipe.data)))  # decoded per micro-batch
@@ -77,8 +81,7 @@ def tune(params, name: str, seed: int) -> list[dict]:
     with frozen_lora_folded(model, config.trainable):
         model, curve = train(model, tokenizer, examples, config, data / "checkpoints" / f"tuning-seed{seed}-{name}",
                              seed, image_transform(model.vision_encoder), name=name,
-                             compile_layers=params.compute.compile_training,
-                             shard_frozen=params.compute.shard_frozen_weights)
+                             compile_layers=compile_layers, shard_frozen=shard_frozen)
     if process_state().is_main_process:
         out = tuned_dir(models, name, seed)
         save_flamingo(model, out, tokenizer, title=f"Clever Flamingo: {name} (training seed {seed})",
@@ -103,7 +106,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--model {args.model} is not one of tuning.recipes {sorted(params.tuning.recipes)}")
     if args.seed not in params.tuning.seeds:
         parser.error(f"--seed {args.seed} is not one of tuning.seeds {list(params.tuning.seeds)}")
-    tune(params, args.model, args.seed)
+    tune(params.tuning, params.model.lora, args.model, args.seed, Path(params.paths.models), Path(params.paths.data),
+         compile_layers=params.compute.compile_training, shard_frozen=params.compute.shard_frozen_weights)
 
 
 if __name__ == "__main__":

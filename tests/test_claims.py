@@ -8,7 +8,7 @@ import pytest
 from pfutils.figures.claims import (COMPARISONS, UNSEEDED, VERDICTS, at_bound, claim_results, claims_json, claims_markdown,
                                     paired_matrices, seed_matrix)
 from pfutils.figures.config import ClaimsParams
-from pfutils.figures.evidence import Effect, bootstrap_effect, verdict
+from pfutils.figures.evidence import Effect, bootstrap_effect, bootstrap_seed_groups, verdict
 
 PARAMS = ClaimsParams(resamples=500, confidence=0.95, margin=0.05)
 
@@ -71,6 +71,21 @@ def test_two_level_bootstrap_widens_with_seed_noise_and_pairs_seeds():
         bootstrap_effect(diff, noisy[0][:2], noisy[1], paired=True, resamples=10, confidence=0.95, seed=1)
 
 
+def test_seed_groups_of_different_sizes_resample_seeds_then_their_items():
+    rng = np.random.default_rng(0)
+    median_gain = lambda x, y: float(np.median(x) - np.median(y))  # noqa: E731
+    items = [rng.normal(size=n) for n in (40, 45, 50)]  # each seed keeps its own samples
+    steady = [(a + 2.0, a) for a in items]  # every seed's PF-1M gains exactly 2 on its own samples
+    effect = bootstrap_seed_groups(median_gain, steady, resamples=300, confidence=0.95, seed=1)
+    assert effect.estimate == pytest.approx(2.0) and effect.low == pytest.approx(2.0) == effect.high
+    noisy = [(a + shift, a) for a, shift in zip(items, (1.0, 2.0, 3.0))]  # the seeds disagree
+    effect = bootstrap_seed_groups(median_gain, noisy, resamples=300, confidence=0.95, seed=1)
+    assert effect.estimate == pytest.approx(2.0) and effect.low < 1.5 and effect.high > 2.5
+    assert bootstrap_seed_groups(median_gain, noisy, resamples=300, confidence=0.95, seed=1) == effect
+    with pytest.raises(ValueError, match="paired samples"):
+        bootstrap_seed_groups(median_gain, [(items[0], items[1])], resamples=10, confidence=0.95, seed=1)
+
+
 def test_a_model_no_stage_trained_is_paired_with_every_seed():
     frame = lambda seeds, values: pd.DataFrame(  # noqa: E731
         [{"task": "t", "id": f"i{i}", "seed": s, "x": v + max(s, 0)} for s in seeds for i, v in enumerate(values)])
@@ -99,13 +114,17 @@ def _frame(correct_in: float, correct_out: float, reward: float, seed: int, n: i
 
 def _inputs(frames):
     raw = frames["stage3"][frames["stage3"].seed == 0][["task", "id"]].assign(reward=-3.0, form=0.0)
-    rewards = pd.DataFrame({"group": ["raw annotations"] * 50 + ["PF-1M"] * 50, "dataset": "d",
-                            "reward": np.r_[np.full(50, -2.0), np.full(50, 1.0)],
-                            "form": np.r_[np.full(50, 0.0), np.full(50, 1.0)]})
+    # each seed's PF-1M keeps its own samples (48, 49, 50 of them), beside the raw annotations of the same ids
+    rewards = pd.concat([pd.DataFrame({"group": group, "seed": s, "id": [f"r{i}" for i in range(48 + s)],
+                                       "dataset": "d", "reward": reward, "form": form})
+                         for s in (0, 1, 2) for group, reward, form in (("raw annotations", -2.0, 0.0),
+                                                                        ("PF-1M", 1.0, 1.0))]
+                        + [pd.DataFrame({"group": "polite sources", "seed": UNSEEDED, "id": ["p0"], "dataset": "d",
+                                         "reward": 3.0, "form": 1.0})], ignore_index=True)
     ids = [f"g{i}" for i in range(40)]
     generations = pd.concat(
-        [pd.DataFrame({"generation": "generation 1", "id": ids, "seed": UNSEEDED, "reward": 1.0, "form": 0.5,
-                       "unchanged": False})]
+        [pd.DataFrame({"generation": "generation 1", "id": ids, "seed": s, "reward": 1.0, "form": 0.5,
+                       "unchanged": False}) for s in (0, 1, 2)]
         + [pd.DataFrame({"generation": "generation 2", "id": ids, "seed": s, "reward": 1.5, "form": 1.0,
                          "unchanged": False}) for s in (0, 1, 2)], ignore_index=True)
     return raw, rewards, generations
@@ -137,7 +156,9 @@ def test_the_registry_reads_verdicts_from_the_items():
     assert verdicts["Unfreezing LoRA raises in-domain accuracy (stage-2 ablation)"] == "not run"
     assert verdicts["The second-generation rewriter leaves fewer samples unchanged"] == "not testable"
     assert verdicts["The second-generation rewriter is more polite (reward)"] == "holds"
-    assert verdicts["PF-1M is more polite than the raw annotations it was rewritten from (reward)"] == "holds"
+    pf1m = results["PF-1M is more polite than the raw annotations it was rewritten from (reward)"]
+    assert pf1m.verdict == "holds" and pf1m.seeds == 3 and pf1m.n == 49 and pf1m.effect.estimate == pytest.approx(3.0)
+    assert results["The second-generation rewriter is more polite (reward)"].seeds == 3
     win = results["Clever Flamingo is preferred over the raw annotations (reward)"]
     assert win.verdict == "holds" and "base model (control): 100.0%" in win.control
     # the control: the base model (reward 1.0) already beats every raw annotation, so stage 3 cannot beat it more

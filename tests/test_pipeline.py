@@ -88,7 +88,7 @@ def test_repro_then_noop_then_only_downstream(clone, first_run):
     for artifact in ("reports/claims.md", "reports/claims.json", "reports/findings.json", "reports/eval/stage3.csv",
                      "reports/notebooks/06_tuning/stage3.ipynb", "reports/notebooks/07_evaluation/base.ipynb",
                      "reports/figures/figure9_stages_and_ablations.png",
-                     "reports/tables/table1_captioning_vqa.md", "data/pf1m_release/pf1m.json"):
+                     "reports/tables/table1_captioning_vqa.md", "data/pf1m_release/seed0/pf1m.json"):
         assert (clone / artifact).exists(), artifact
     again = _run(["dvc", "repro"], clone)
     assert _ran(again) == set(), f"second dvc repro was not a no-op:\n{again}"

@@ -6,6 +6,9 @@
 - raw_annotation: the raw annotations PF-1M was rewritten from (instruction and annotation as in the source
   dataset), what instruction tuning on raw data (InstructBLIP-style) trains on;
 - polite_only: the polite sources alone (the LLaVA analogue).
+
+Each training seed has its own PF-1M (its own rewriter, stages 02-04), hence its own stage datasets:
+`data/stages/<name>/seed<k>`, which Clever Flamingo's seed k is tuned on.
 """
 from __future__ import annotations
 
@@ -30,11 +33,12 @@ def _rows(ds: datasets.Dataset, response: str = "response") -> datasets.Dataset:
     return ds.select_columns(COLUMNS).cast(STAGE_FEATURES)
 
 
-def stage_datasets(data: Path, polite_sources: tuple[str, ...], raw_sources: tuple[str, ...], pf1m_share: float,
-                   seed: int) -> dict[str, datasets.Dataset]:
+def stage_datasets(data: Path, pf1m_dir: Path, polite_sources: tuple[str, ...], raw_sources: tuple[str, ...],
+                   pf1m_share: float, seed: int) -> dict[str, datasets.Dataset]:
+    """The stage datasets made from one PF-1M (`pf1m_dir`: a training seed's) and the sources under `data`."""
     polite = datasets.concatenate_datasets([_rows(datasets.load_from_disk(str(data / "sources" / n))["train"])
                                             for n in polite_sources])
-    pf1m = _rows(datasets.load_from_disk(str(data / "pf1m")), response="output")
+    pf1m = _rows(datasets.load_from_disk(str(pf1m_dir)), response="output")
     chosen = sorted(random.Random(f"{seed}/stage1_pf1m").sample(range(pf1m.num_rows), round(pf1m_share * pf1m.num_rows)))
     kept_ids = set(pf1m["id"])
     raw = datasets.concatenate_datasets([

@@ -19,7 +19,7 @@ from ..evaluation.summary import UNSEEDED
 from ..reward.win_rates import wins
 from .config import ClaimsParams
 from .evidence import VERDICTS as INTERVAL_VERDICTS
-from .evidence import Direction, Effect, bootstrap_effect, verdict
+from .evidence import Direction, Effect, bootstrap_effect, bootstrap_seed_groups, verdict
 
 VERDICTS = (*INTERVAL_VERDICTS, "not run")  # not run: a model left out of tuning.recipes
 TASKS = {"held-in accuracy": ("vqa_held_in",), "held-out accuracy": ("vqa_held_out",),
@@ -213,28 +213,36 @@ def win_rate_results(frames: dict[str, pd.DataFrame], raw: pd.DataFrame, p: Clai
 
 
 def pf1m_results(rewards: pd.DataFrame, p: ClaimsParams, seed: int) -> list[ClaimResult]:
-    """Figure 6: the median reward (and mean form score) of PF-1M over that of the raw annotations it was
-    rewritten from: two samples of different sizes, each resampled on its own. One rewriter seed: the interval
-    covers the samples, not the rewriter's training noise."""
+    """Figure 6: the median reward (and mean form score) of each training seed's PF-1M over that of the raw
+    annotations it was rewritten from (the same samples, paired), averaged over the seeds; the interval resamples
+    the seeds (their rewriters, filters and PF-1Ms) and then each seed's samples."""
     results = []
     for metric, column, statistic, name in (("reward", "reward", np.median, "median"),
                                             ("form score", "form", np.mean, "mean")):
-        raw = rewards.loc[rewards.group == "raw annotations", column].to_numpy()
-        pf1m = rewards.loc[rewards.group == "PF-1M", column].to_numpy()
-        effect = bootstrap_effect(lambda a, b: float(statistic(a) - statistic(b)), pf1m, raw, paired=False,
-                                  resamples=p.resamples, confidence=p.confidence, seed=seed)
+        groups = []
+        for _, rows in sorted(rewards[rewards.group.isin(["raw annotations", "PF-1M"])].groupby("seed")):
+            raw = rows[rows.group == "raw annotations"].set_index("id")[column]
+            pf1m = rows[rows.group == "PF-1M"].set_index("id")[column]
+            ids = [i for i in pf1m.index if i in raw.index]
+            groups.append((pf1m[ids].to_numpy(dtype=float), raw[ids].to_numpy(dtype=float)))
+        effect = bootstrap_seed_groups(lambda a, b: float(statistic(a) - statistic(b)), groups,
+                                       resamples=p.resamples, confidence=p.confidence, seed=seed)
+        raw_value = float(np.mean([statistic(b) for _, b in groups]))
+        pf1m_value = float(np.mean([statistic(a) for a, _ in groups]))
+        sizes = [len(a) for a, _ in groups]
         results.append(ClaimResult(
             f"PF-1M is more polite than the raw annotations it was rewritten from ({metric})", "Figure 6",
             "median reward -2.42 -> -0.50", "increase",
-            f"{name} {metric} {statistic(raw):.2f} (raw, n={len(raw)}) -> {statistic(pf1m):.2f} (PF-1M, "
-            f"n={len(pf1m)}), one rewriter seed", effect,
-            verdict(effect, "increase", at_bound=at_bound(metric, float(statistic(raw)), "increase")), 1, len(pf1m)))
+            f"{name} {metric} {raw_value:.2f} (raw) -> {pf1m_value:.2f} (PF-1M), "
+            f"{'/'.join(map(str, sizes))} samples x {len(groups)} seeds", effect,
+            verdict(effect, "increase", at_bound=at_bound(metric, raw_value, "increase")),
+            len(groups), round(float(np.mean(sizes)))))
     return results
 
 
 def generation_results(items: pd.DataFrame, p: ClaimsParams, seed: int) -> list[ClaimResult]:
-    """Table 3: the second-generation rewriter (one per training seed of Clever Flamingo) against the first on
-    the same raw samples."""
+    """Table 3: the second-generation rewriter of each training seed (started from that seed's Clever Flamingo)
+    against the first of the same seed, on the same raw samples."""
     first = items[items.generation == "generation 1"].assign(task="rewrite")
     second = items[items.generation == "generation 2"].assign(task="rewrite")
     results = []
@@ -282,8 +290,9 @@ def claims_markdown(claims: list[dict], p: ClaimsParams) -> str:
              "claim holds only when the interval excludes no effect in the paper's direction, is contradicted when "
              "it excludes it in the other, and is inconclusive otherwise; \"maintains\" and \"no gain\" use a "
              f"margin of {p.margin}; \"not testable\" when the baseline already sits at the bound the claimed direction "
-             "cannot pass (a share of 0 or 1, a form score of 1). Training seeds "
-             f"per claim: {', '.join(map(str, seeds))} (the rewriter of Figure 6 is trained once). {counts}.", "",
+             "cannot pass (a share of 0 or 1, a form score of 1). Training seed k is a whole chain: seed k's "
+             "rewriter makes seed k's PF-1M, on which every model of seed k is tuned. Training seeds per claim: "
+             f"{', '.join(map(str, seeds))}. {counts}.", "",
              f"| claim | paper | this run | effect [{p.confidence:.0%} interval] | verdict |", "|---|---|---|---|---|"]
     for c in claims:
         effect = f"{c['effect']:+.3f} [{c['ci_low']:+.3f}, {c['ci_high']:+.3f}]" if c["effect"] is not None else ""

@@ -26,7 +26,8 @@ def save(fig, stem: str | Path) -> list[Path]:
 
 
 def figure6(rewards: pd.DataFrame):
-    """Reward distributions of raw annotations, PF-1M and the polite sources, the paper's medians noted."""
+    """Reward distributions of raw annotations, PF-1M and the polite sources, the paper's medians noted (every
+    training seed's PF-1M and raw annotations pooled)."""
     fig, ax = plt.subplots(figsize=(7, 3.2))
     order = ["raw annotations", "PF-1M", "polite sources"]
     sns.boxplot(rewards, x="reward", y="group", order=order, ax=ax, showfliers=False)
@@ -34,7 +35,9 @@ def figure6(rewards: pd.DataFrame):
     for i, group in enumerate(order):
         ax.text(ax.get_xlim()[1], i, f" median {medians[group]:.2f}", va="center", fontsize=8)
     note = ", ".join(f"{k} {v:+.2f}" for k, v in paper.FIGURE6_MEDIANS.items())
-    ax.set_title("Figure 6: reward of raw annotations vs PF-1M vs polite data\n(paper medians: " + note + ")",
+    seeds = rewards.loc[rewards.group == "PF-1M", "seed"].nunique() if "seed" in rewards else 1
+    ax.set_title(f"Figure 6: reward of raw annotations vs PF-1M ({seeds} rewriter seeds) vs polite data\n"
+                 "(paper medians: " + note + ")",
                  fontsize=9)
     return fig
 

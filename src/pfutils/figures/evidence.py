@@ -76,6 +76,28 @@ def bootstrap_effect(statistic: Callable[..., float], *samples: np.ndarray, pair
     return Effect(float(statistic(*samples)), float(low), float(high))
 
 
+def bootstrap_seed_groups(statistic: Callable[..., float], groups: list[tuple[np.ndarray, ...]], resamples: int,
+                          confidence: float, seed: int) -> Effect:
+    """The mean over seeds of `statistic(*group)`, and its percentile interval over two-level bootstrap draws, for
+    samples whose size differs from seed to seed (each seed's PF-1M keeps its own rewrites). `groups`: one tuple
+    per training seed of arrays paired item by item (the same items in the same order). A draw resamples the seeds
+    with replacement, then each drawn seed's items with replacement (the same indices for its paired arrays)."""
+    groups = [tuple(np.asarray(a, dtype=float) for a in g) for g in groups]
+    if not groups or any(len({len(a) for a in g}) != 1 or not len(g[0]) for g in groups):
+        raise ValueError("every seed needs paired samples of one equal, non-zero length")
+    rng = np.random.default_rng(seed)
+    draws = np.empty(resamples)
+    for k in range(resamples):
+        values = []
+        for s in rng.integers(0, len(groups), len(groups)):
+            index = rng.integers(0, len(groups[s][0]), len(groups[s][0]))
+            values.append(statistic(*(a[index] for a in groups[s])))
+        draws[k] = np.mean(values)
+    tail = (1 - confidence) / 2
+    low, high = np.nanquantile(draws, [tail, 1 - tail])
+    return Effect(float(np.mean([statistic(*g) for g in groups])), float(low), float(high))
+
+
 def verdict(effect: Effect, direction: Direction, margin: float = 0.0, at_bound: bool = False) -> str:
     """The claim's verdict from its interval (see the module docstring); `at_bound`: the baseline cannot move in
     the claimed direction."""

@@ -12,7 +12,9 @@ share with its 95% bootstrap interval:
 - whether filtering reduced hallucination at all: PF-1M's share minus the share among all rewrites;
 - every evaluated model's hallucination in captions and in VQA answers that mention objects (intervals over
   training seeds and items).
-Inputs: stage 04's per-rewrite truth table (`reports/tables/04_truth.csv`) and stage 07's per-item scores.
+Inputs: stage 04's per-rewrite truth table (`reports/tables/04_truth.csv`: one row per training seed's rewrite,
+column `seed`; each seed has its own rewriter and PF-1M) and stage 07's per-item scores. Every interval resamples
+the seeds, then the items (`evidence.bootstrap_effect` on (seeds, items) matrices).
 """
 from __future__ import annotations
 
@@ -24,7 +26,6 @@ from .claims import seed_matrix
 from .config import ClaimsParams
 from .evidence import bootstrap_effect
 
-FILTERS = ("length", "change", "sts", "clip", "nli")
 BAD = {"objects": "rewrite_objects", "attributes": "rewrite_attributes", "positions": "rewrite_positions",
        "answer changed": "answer_changed"}
 MODEL_COLUMNS = {"objects": "hallucinated_objects", "attributes": "hallucinated", "positions": "misplaced"}
@@ -35,6 +36,15 @@ def _bools(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series.astype(object), errors="coerce").astype(float)
 
 
+def truth_matrix(truth: pd.DataFrame, column: str) -> np.ndarray:
+    """(seeds, rewrites) matrix of a truth-table column as 1.0/0.0/NaN (NaN: unknown, or no such rewrite in that
+    seed). A table without a `seed` column is one seed's."""
+    if "seed" not in truth:
+        truth = truth.assign(seed=0)
+    values = truth[["id", "seed"]].assign(value=_bools(truth[column]))
+    return values.pivot(index="seed", columns="id", values="value").to_numpy(dtype=float)
+
+
 def _interval(values: np.ndarray, p: ClaimsParams, seed: int) -> dict:
     effect = bootstrap_effect(lambda v: float(np.nanmean(v)), values, paired=True, resamples=p.resamples,
                               confidence=p.confidence, seed=seed)
@@ -42,9 +52,9 @@ def _interval(values: np.ndarray, p: ClaimsParams, seed: int) -> dict:
 
 
 def conditional_share(outcome: np.ndarray, given: np.ndarray, p: ClaimsParams, seed: int) -> dict:
-    """P(outcome | given) over items, with a bootstrap interval over items (`evidence.bootstrap_effect`, the two
-    resampled together; a draw where `given` never occurs has no share and is left out); None where `given`
-    never occurs at all."""
+    """P(outcome | given) over items (1-D, or (seeds, items) matrices), with a bootstrap interval over seeds and
+    items (`evidence.bootstrap_effect`, the two resampled together; a draw where `given` never occurs has no share
+    and is left out); None where `given` never occurs at all."""
     outcome, given = np.asarray(outcome, dtype=bool), np.asarray(given, dtype=bool)
     if not given.any():
         return {"share": None, "ci_low": None, "ci_high": None, "n": 0}
@@ -64,50 +74,54 @@ def hallucination_of_texts(truth: pd.DataFrame, p: ClaimsParams, seed: int) -> l
     rows = []
     for source, label in (("raw", "raw annotations"), ("rewrite", "rewrites (PF-raw)"), ("pf1m", "PF-1M")):
         for kind in HALLUCINATION_KINDS:
-            values = _bools(truth[f"{source}_{kind}"]).dropna().to_numpy()
-            if len(values):
-                rows.append({"texts": label, "kind": kind, "n": len(values), **_interval(values, p, seed)})
+            values = truth_matrix(truth, f"{source}_{kind}")
+            if (~np.isnan(values)).any():
+                rows.append({"texts": label, "kind": kind, "seeds": values.shape[0],
+                             "n": int((~np.isnan(values)).sum()), **_interval(values, p, seed)})
     return rows
 
 
 def filter_quality_by_kind(truth: pd.DataFrame, p: ClaimsParams, seed: int) -> list[dict]:
-    """Each filter's precision and recall against each kind of badness, over the rewrites it examined."""
+    """Each filter's precision and recall against each kind of badness, over the rewrites it examined (every
+    seed's: a (seed, rewrite) the filter did not examine, or whose truth is unknown, counts for neither)."""
     rows = []
-    for name in FILTERS:
-        column = f"dropped_by_{name}"
-        if column not in truth:
-            continue
-        examined = truth[_bools(truth[column]).notna()]
-        dropped = _bools(examined[column]).to_numpy() == 1
+    for column in [c for c in truth if c.startswith("dropped_by_")]:  # one per filter (filtering.audit.FILTERS)
+        name = column.removeprefix("dropped_by_")
+        dropped = truth_matrix(truth, column)
         for kind, bad_column in BAD.items():
-            known = _bools(examined[bad_column]).notna().to_numpy()
+            bad = truth_matrix(truth, bad_column)
+            known = ~np.isnan(dropped) & ~np.isnan(bad)
             if not known.any():
                 continue
-            bad = _bools(examined[bad_column]).to_numpy()[known] == 1
-            d = dropped[known]
+            d, b = np.where(known, dropped, 0) == 1, np.where(known, bad, 0) == 1
             rows.append({"filter": name, "bad": kind, "examined": int(known.sum()), "dropped": int(d.sum()),
-                         "base_rate": round(float(bad.mean()), 4),
-                         "precision": conditional_share(bad, d, p, seed),
-                         "recall": conditional_share(d, bad, p, seed)})
+                         "base_rate": round(float(b[known].mean()), 4),
+                         "precision": conditional_share(b, d, p, seed),
+                         "recall": conditional_share(d, b, p, seed)})
     return rows
 
 
 def filtering_effect(truth: pd.DataFrame, p: ClaimsParams, seed: int) -> list[dict]:
     """Did filtering reduce hallucination? PF-1M's share minus the share among all rewrites it was filtered from
-    (two samples, each resampled on its own), by kind; with a reading of the interval."""
+    (the same seeds and rewrites drawn for both: PF-1M is a subset of them), by kind; with a reading of the
+    interval."""
     rows = []
     for kind in HALLUCINATION_KINDS:
-        before = _bools(truth[f"rewrite_{kind}"]).dropna().to_numpy()
-        after = _bools(truth[f"pf1m_{kind}"]).dropna().to_numpy()
-        if not len(before) or not len(after):
+        before, after = truth_matrix(truth, f"rewrite_{kind}"), truth_matrix(truth, f"pf1m_{kind}")
+        if np.isnan(before).all() or np.isnan(after).all():
             continue
-        effect = bootstrap_effect(lambda a, b: float(a.mean() - b.mean()), after, before, paired=False,
-                                  resamples=p.resamples, confidence=p.confidence, seed=seed)
+
+        def difference(a: np.ndarray, b: np.ndarray) -> float:
+            return float(np.nanmean(a) - np.nanmean(b)) if (~np.isnan(a)).any() else float("nan")
+
+        effect = bootstrap_effect(difference, after, before, paired=True, resamples=p.resamples,
+                                  confidence=p.confidence, seed=seed)
         reading = ("filtering reduced it" if effect.high < 0 else "filtering raised it" if effect.low > 0
                    else "no reduction shown")
-        rows.append({"kind": kind, "rewrites": round(float(before.mean()), 4), "pf1m": round(float(after.mean()), 4),
+        rows.append({"kind": kind, "rewrites": round(float(np.nanmean(before)), 4),
+                     "pf1m": round(float(np.nanmean(after)), 4),
                      "effect": round(effect.estimate, 4), "ci_low": round(effect.low, 4),
-                     "ci_high": round(effect.high, 4), "n_rewrites": len(before), "n_pf1m": len(after),
+                     "ci_high": round(effect.high, 4), "n_rewrites": int((~np.isnan(before)).sum()), "n_pf1m": int((~np.isnan(after)).sum()),
                      "reading": reading})
     return rows
 
@@ -146,13 +160,15 @@ def findings_markdown(f: dict, p: ClaimsParams) -> str:
              f"Shares with {p.confidence:.0%} bootstrap intervals (`reports/findings.json`). Kinds of hallucination, "
              "each stricter than the one before: objects (a shape the image lacks, CHAIR), attributes (an absent "
              "object-attribute combination), positions (also a wrong place).", "",
-             "### Raw annotations, rewrites and PF-1M", "", "| texts | kind | share hallucinating | n |", "|---|---|---|---|"]
-    lines += [f"| {r['texts']} | {r['kind']} | {_share(r)} | {r['n']} |" for r in f["texts"]]
+             "### Raw annotations, rewrites and PF-1M", "",
+             "Each training seed's rewriter rewrites the same raw annotations; n counts every seed's texts.", "",
+             "| texts | kind | share hallucinating | seeds | n |", "|---|---|---|---|---|"]
+    lines += [f"| {r['texts']} | {r['kind']} | {_share(r)} | {r['seeds']} | {r['n']} |" for r in f["texts"]]
     lines += ["", "### Did filtering reduce hallucination? (PF-1M minus all rewrites)", "",
               "| kind | rewrites | PF-1M | effect [interval] | reading |", "|---|---|---|---|---|"]
     lines += [f"| {r['kind']} | {r['rewrites']:.3f} | {r['pf1m']:.3f} | {r['effect']:+.3f} [{r['ci_low']:+.3f}, "
               f"{r['ci_high']:+.3f}] | {r['reading']} |" for r in f["filtering_effect"]]
-    lines += ["", "### Each filter against each kind of badness (over the rewrites it examined)", "",
+    lines += ["", "### Each filter against each kind of badness (over the rewrites it examined, every seed's)", "",
               "| filter | bad = | examined | dropped | base rate | precision | recall |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['filter']} | {r['bad']} | {r['examined']} | {r['dropped']} | {r['base_rate']:.3f} | "
               f"{_share(r['precision'])} | {_share(r['recall'])} |" for r in f["filters"]]

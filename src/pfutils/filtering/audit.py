@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import pandas as pd
+
 from ..scoring.clipscore import ClipScorer, split_paragraphs
-from ..toyworld.truth import hallucinated
+from ..toyworld.truth import HALLUCINATION_KINDS, answer_changed, hallucinated, hallucination_kinds
+
+FILTERS = ("length", "change", "sts", "clip", "nli")
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -59,3 +63,25 @@ def paragraph_table(records: Sequence[dict], clip: ClipScorer, categories: Seque
              "hallucinated": hallucinated(text, r["scene"], positions)}
             for r, texts, values in zip(chosen, paragraphs, scores)
             for k, (text, score) in enumerate(zip(texts, values))]
+
+
+def truth_table(records: Sequence[dict], kept: Sequence[dict], rejects: Sequence[dict]) -> pd.DataFrame:
+    """One row per rewrite with a scene: whether its raw annotation, the rewrite and what PF-1M kept of it
+    (empty: dropped) hallucinate each kind; whether it changed a VQA answer; each filter's decision (True dropped,
+    False passed, empty: never reached it). Real data has no scene: no rows, but the header."""
+    outputs = {r["id"]: r["output"] for r in kept}
+    decisions = {name: filter_decisions(name, kept, rejects) for name in FILTERS}
+    rows = []
+    for r in records:
+        if not r.get("scene"):
+            continue
+        row = {"id": r["id"], "dataset": r["dataset"], "category": r["category"], "in_pf1m": r["id"] in outputs,
+               "answer_changed": answer_changed(r)}
+        for name, text in (("raw", r["response"]), ("rewrite", r["rewrite"]), ("pf1m", outputs.get(r["id"]))):
+            row.update({f"{name}_{kind}": value for kind, value in hallucination_kinds(text, r["scene"]).items()})
+        row.update({f"dropped_by_{name}": d.get(r["id"]) for name, d in decisions.items()})
+        rows.append(row)
+    columns = (["id", "dataset", "category", "in_pf1m", "answer_changed"]
+               + [f"{name}_{kind}" for name in ("raw", "rewrite", "pf1m") for kind in HALLUCINATION_KINDS]
+               + [f"dropped_by_{name}" for name in FILTERS])
+    return pd.DataFrame(rows, columns=columns)

@@ -1,6 +1,9 @@
 """Stage 03's job: Polite Flamingo rewrites the raw annotations of every source dataset (Section 4.1).
 
-    python -m pfutils.rewriting.run --params params.yaml   (or under torchrun: each rank takes every N-th sample)
+    python -m pfutils.rewriting.run --params params.yaml --seed 0   (or under torchrun: each rank takes every N-th
+    sample)
+
+Without `--model` and `--out`, seed k's rewriter (`models/polite_flamingo/seed<k>`) writes `data/pf_raw/seed<k>`.
 
 Bad samples (missing or corrupt image, wrong number of images, empty annotation, over-long input) go to the
 rejects table with their reason. Output: PF-raw, the raw samples with `draft` (what the rewriter saw) and
@@ -137,18 +140,19 @@ def merge(raws: list[datasets.Dataset], work_dir: Path, out_dir: Path, rejects_p
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", default="params.yaml")
-    parser.add_argument("--model", help="rewriter directory (default: models/polite_flamingo)")
+    parser.add_argument("--seed", type=int, default=0, help="the training seed whose rewriter and PF-raw these are")
+    parser.add_argument("--model", help="rewriter directory (default: models/polite_flamingo/seed<seed>)")
     parser.add_argument("--datasets", nargs="*", help="source datasets (default: rewriting.datasets)")
     parser.add_argument("--split", default="train", help="split of the source datasets (default: train)")
-    parser.add_argument("--out", help="output name under data/ (default: pf_raw)")
+    parser.add_argument("--out", help="output name under data/ (default: pf_raw/seed<seed>)")
     args = parser.parse_args(argv)
     params = load_params(args.params)
     data, models = Path(params.paths.data), Path(params.paths.models)
-    name = args.out or "pf_raw"
+    name = args.out or f"pf_raw/seed{args.seed}"
     raws = [datasets.load_from_disk(str(data / "sources" / d))[args.split]
             for d in args.datasets or params.rewriting.datasets]
     work_dir = data / "checkpoints" / f"rewriting-{name}"
-    rewrite_dataset(datasets.concatenate_datasets(raws), Path(args.model or models / "polite_flamingo"), work_dir,
+    rewrite_dataset(datasets.concatenate_datasets(raws), Path(args.model or models / "polite_flamingo" / f"seed{args.seed}"), work_dir,
                     params.rewriting, params.rewriter.template, params.seed)
     state = process_state()
     state.wait_for_everyone()

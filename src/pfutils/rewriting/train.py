@@ -1,6 +1,6 @@
 """Stage 02's training: Polite Flamingo = the base Flamingo + a LoRA adapter trained to revise drafts.
 
-    python -m pfutils.rewriting.train --params params.yaml      (or under torchrun for several processes)
+    python -m pfutils.rewriting.train --params params.yaml --seed 0   (or under torchrun for several processes)
 
 Loss only on the revised response and its EOS (Figure 3's prompt; template from params); trainable set `lora`:
 the adapter the starting model carries (the paper's starts from Guanaco-7B's), else a fresh one.
@@ -61,16 +61,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--start", help="the Flamingo to start from (default: models/base/flamingo)")
-    parser.add_argument("--name", default="polite_flamingo", help="output directory under models/")
+    parser.add_argument("--name", help="output directory under models/ (default: polite_flamingo/seed<seed>)")
     parser.add_argument("--seed", type=int, help="training seed (default: params' seed; the second generation: "
                                                  "its Clever Flamingo's)")
     args = parser.parse_args(argv)
     params = load_params(args.params)
+    seed = params.seed if args.seed is None else args.seed
+    name = args.name or f"polite_flamingo/seed{seed}"
     models, data = Path(params.paths.models), Path(params.paths.data)
     train_rewriter(params.rewriter, params.model.lora, Path(args.start or models / "base" / "flamingo"),
-                   data / "distorted", models / args.name, data / "checkpoints" / args.name, args.name,
-                   params.seed if args.seed is None else args.seed, compile_layers=params.compute.compile_training,
-                   shard_frozen=params.compute.shard_frozen_weights)
+                   data / "distorted", models / name, data / "checkpoints" / name, name, seed,
+                   compile_layers=params.compute.compile_training, shard_frozen=params.compute.shard_frozen_weights)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
     python -m pfutils.tuning.run --params params.yaml --model stage2 --seed 0    (or under torchrun)
 
 Each training seed of `tuning.seeds` is a replicate of the whole schedule: `models/<model>/seed<k>`, started
-from the same seed's start model (stage 2 of seed 1 from stage 1 of seed 1), its adapter initialised, its data
+from the same seed's start model (stage 2 of seed 1 from stage 1 of seed 1), trained on the same seed's stage
+data (made from the PF-1M of seed k's rewriter: `data/stages/<data>/seed<k>`), its adapter initialised, its data
 shuffled and augmented from that seed.
 """
 from __future__ import annotations
@@ -71,7 +72,7 @@ def tune(tuning: TuningParams, lora: LoraSettings, name: str, seed: int, models:
         add_lora(model, lora)
     if recipe.image_px is not None:
         resize_vision(model, recipe.image_px, f"tuning.recipes.{name}.image_px")
-    rows = undecoded(datasets.load_from_disk(str(data / "stages" / recipe.data)))  # decoded per micro-batch
+    rows = undecoded(datasets.load_from_disk(str(data / "stages" / recipe.data / f"seed{seed}")))  # decoded per batch
     turns = [Turn(r["instruction"], r["response"], tuple(r["images"])) for r in rows]
     tokenized = tokenized_turns(tokenizer, turns, model.behaviour)
 

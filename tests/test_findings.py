@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pfutils.figures.config import ClaimsParams
-from pfutils.figures.findings import conditional_share, findings, findings_markdown
+from pfutils.figures.findings import conditional_share, findings, findings_markdown, truth_matrix
 
 PARAMS = ClaimsParams(resamples=300, confidence=0.95, margin=0.05)
 
@@ -68,3 +68,24 @@ def test_a_conditional_share_counts_only_the_items_where_its_condition_holds():
     share = conditional_share(outcome, given, PARAMS, seed=0)
     assert share["share"] == pytest.approx(2 / 3, abs=1e-4) and share["n"] == 3
     assert 0.0 <= share["ci_low"] <= share["share"] <= share["ci_high"] <= 1.0
+
+
+def test_every_seeds_rewrites_count_and_each_seed_is_resampled_as_a_whole():
+    """Two training seeds, each with its own rewriter and PF-1M: the same raw annotations in both. Seed 0's filter
+    removes every hallucinating rewrite, seed 1's keeps them all; the truth matrices are (seeds, rewrites), and an
+    effect that differs between the seeds gets an interval that covers both."""
+    one = _truth(200).assign(seed=0)
+    other = _truth(200).assign(seed=1, in_pf1m=True, dropped_by_nli=0.0,
+                                **{f"pf1m_{k}": np.arange(200) < 100 for k in ("objects", "attributes", "positions")})
+    truth = pd.concat([one, other], ignore_index=True)
+    assert truth_matrix(truth, "raw_objects").shape == (2, 200)
+    found = findings(truth, _frames(), PARAMS, seed=0)
+    texts = {(r["texts"], r["kind"]): r for r in found["texts"]}
+    raw = texts["raw annotations", "objects"]
+    assert raw["seeds"] == 2 and raw["n"] == 400 and raw["share"] == 0.5
+    assert texts["PF-1M", "objects"]["share"] == pytest.approx((0 * 100 + 0.5 * 200) / 300, abs=1e-4)
+    effect = {r["kind"]: r for r in found["filtering_effect"]}["objects"]
+    assert effect["ci_low"] < -0.4 and effect["ci_high"] > -0.1, "seed 0 removes all of it, seed 1 none"
+    nli = {(r["filter"], r["bad"]): r for r in found["filters"]}["nli", "objects"]
+    assert nli["examined"] == 400 and nli["dropped"] == 100 and nli["precision"]["share"] == 1.0
+    assert nli["recall"]["share"] == pytest.approx(0.5, abs=1e-4)
